@@ -1,0 +1,171 @@
+// The one schema of InfluxRing's configuration: types, validation and defaults come from here.
+// Every field documents its default once (the `.prefault`) and its meaning once (the `.describe`);
+// the README's configuration table is generated from this file (`npm run docs:config`).
+import { z } from 'zod';
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
+
+const size = z
+  .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'expected bytes, e.g. 1048576 or "1MiB"')])
+  .transform(parseSize);
+
+const duration = z
+  .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected milliseconds, e.g. 500 or "1s"')])
+  .transform(parseDuration);
+
+const positiveInt = z.number().int().positive();
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7076');
+
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export const nodeSchema = z.object({
+  name: z.string().regex(NODE_NAME, 'expected 1-63 letters, digits, "_", "." or "-"').describe('Unique node name (used in Redis keys, metrics and logs).'),
+  url: z.url({ protocol: /^https?$/ }).describe('Base URL of the InfluxDB 1.x HTTP API, e.g. http://10.0.0.1:8086.'),
+  username: z.string().prefault('').describe('User the proxy authenticates as on this node (empty: no auth).'),
+  password: z.string().prefault('').describe('Password for `username`.'),
+});
+
+export const circleSchema = z.object({
+  name: z.string().regex(NODE_NAME, 'expected 1-63 letters, digits, "_", "." or "-"').describe('Circle name.'),
+  nodes: z.array(nodeSchema).min(1, 'a circle needs at least one node').describe('Nodes of the circle; together they hold one full copy.'),
+});
+
+export const userSchema = z.object({
+  name: z.string().min(1).describe('User name.'),
+  passwordHash: z
+    .string()
+    .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'expected a hash from `npm run hash-password`')
+    .describe('scrypt hash of the password, made by `npm run hash-password`.'),
+});
+
+export const configSchema = z
+  .object({
+    listen: hostPort.prefault('127.0.0.1:7076').describe('Address the proxy listens on.'),
+    processes: z
+      .union([positiveInt.max(256), z.literal('auto')])
+      .prefault(1)
+      .describe('Proxy processes sharing the port; `auto` runs one per CPU core.'),
+    redis: z
+      .object({
+        mode: z.enum(['standalone', 'sentinel', 'cluster']).prefault('standalone').describe('How to reach Redis.'),
+        url: z.string().prefault('redis://127.0.0.1:6379').describe('Standalone Redis URL (`redis://[:password@]host:port[/db]`).'),
+        nodes: z.array(hostPort).prefault([]).describe('Sentinel or Cluster seed addresses (`host:port`).'),
+        sentinelName: z.string().prefault('mymaster').describe('Master name known to the Sentinels.'),
+        password: z.string().prefault('').describe('Password for Sentinel/Cluster nodes (standalone: put it in `url`).'),
+        keyPrefix: z.string().regex(/^[A-Za-z0-9_-]+$/).prefault('irx').describe('Prefix of every Redis key InfluxRing writes.'),
+      })
+      .prefault({})
+      .describe('Redis connection.'),
+    ring: z
+      .object({
+        mode: z
+          .enum(['ketama', 'influx-proxy'])
+          .prefault('ketama')
+          .describe('`ketama` (hashring package, keyed by node name) or `influx-proxy` (same owners as chengshiwen/influx-proxy).'),
+        hashKey: z
+          .enum(['idx', 'exi'])
+          .prefault('idx')
+          .describe('influx-proxy mode only: how a node is keyed on the ring, as influx-proxy\'s `hash_key`.'),
+        cacheSize: positiveInt.prefault(100_000).describe('Shard keys whose owners are cached per process.'),
+      })
+      .prefault({})
+      .describe('Consistent-hash ring of each circle.'),
+    circles: z
+      .array(circleSchema)
+      .min(1, 'at least one circle is required')
+      .describe('Circles of nodes; every circle holds a full copy of the data.'),
+    write: z
+      .object({
+        flushLines: positiveInt.prefault(10_000).describe('A node batch is sent once it holds this many lines.'),
+        flushBytes: size.prefault('4MiB').describe('A node batch is sent once it holds this many bytes.'),
+        flushAge: duration
+          .prefault(0)
+          .describe('Longest a line waits for more lines before its batch is sent (0: at the end of the event-loop turn).'),
+        maxInFlightPerNode: positiveInt.prefault(4).describe('Batches in flight to one node at once (its connection pool size).'),
+        maxPendingBytesPerNode: size
+          .prefault('64MiB')
+          .describe('Bytes waiting for a free in-flight slot of one node; beyond it batches go to the replay buffer.'),
+        gzip: z.boolean().prefault(true).describe('Gzip batches sent to nodes.'),
+        gzipLevel: z.number().int().min(1).max(9).prefault(1).describe('Gzip level for node batches.'),
+        gzipMinBytes: size.prefault('4KiB').describe('Batches smaller than this are sent uncompressed.'),
+        nodeTimeout: duration.prefault('10s').describe('A node write not answered within this is buffered for replay.'),
+      })
+      .prefault({})
+      .describe('Batching of writes to nodes.'),
+    limits: z
+      .object({
+        maxBodyBytes: size.prefault('64MiB').describe('Largest write body after decompression (413 beyond).'),
+        maxCompressedBodyBytes: size.prefault('25MB').describe('Largest write body as received (413 beyond), as influxd\'s max-body-size.'),
+        maxLineBytes: size.prefault('1MiB').describe('Longest line of line protocol (that line is rejected with 400).'),
+        requestTimeout: duration.prefault('30s').describe('A write whose body is not received within this gets 408.'),
+      })
+      .prefault({})
+      .describe('Limits on client requests.'),
+    replay: z
+      .object({
+        maxBytesPerNode: size.prefault('1GiB').describe('Cap of one node\'s replay buffer in Redis; when full, writers get 503.'),
+        batchLines: positiveInt.prefault(10_000).describe('Most lines replayed to a node in one request.'),
+        batchBytes: size.prefault('8MiB').describe('Most bytes replayed to a node in one request.'),
+        lockTtl: duration.prefault('10s').describe('Lease of the one replayer of a node; renewed while it replays.'),
+        retryDelay: duration.prefault('1s').describe('Pause before replaying again after the node refused a batch.'),
+        retryAfterSeconds: positiveInt.prefault(5).describe('`Retry-After` sent with a 503 when data can go nowhere.'),
+      })
+      .prefault({})
+      .describe('Replay buffers of writes nodes could not take.'),
+    health: z
+      .object({
+        interval: duration.prefault('1s').describe('Time between health checks of a node.'),
+        timeout: duration.prefault('2s').describe('A ping or probe write slower than this fails the check.'),
+        probeDatabase: z
+          .string()
+          .regex(/^[A-Za-z0-9_]+$/)
+          .prefault('_influxring')
+          .describe('Database of the proxy\'s own on every node, for the write probe.'),
+        catalogRefresh: duration.prefault('10s').describe('Time between refreshes of the databases and retention policies seen on nodes.'),
+      })
+      .prefault({})
+      .describe('Health checks of nodes.'),
+    auth: z
+      .object({
+        enabled: z.boolean().prefault(false).describe('Require credentials on every endpoint but /ping.'),
+        users: z.array(userSchema).prefault([]).describe('Proxy users (name and scrypt password hash).'),
+      })
+      .prefault({})
+      .describe('Authentication of clients at the proxy.'),
+    shutdownTimeout: duration.prefault('30s').describe('On SIGTERM, longest wait for in-flight writes to finish.'),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info').describe('Log level.'),
+      })
+      .prefault({})
+      .describe('Logging.'),
+  })
+  .superRefine((config, ctx) => {
+    const nodeNames = new Set<string>();
+    const circleNames = new Set<string>();
+    config.circles.forEach((circle, c) => {
+      if (circleNames.has(circle.name)) {
+        ctx.addIssue({ code: 'custom', path: ['circles', c, 'name'], message: `duplicate circle name "${circle.name}"` });
+      }
+      circleNames.add(circle.name);
+      circle.nodes.forEach((node, n) => {
+        if (nodeNames.has(node.name)) {
+          ctx.addIssue({ code: 'custom', path: ['circles', c, 'nodes', n, 'name'], message: `duplicate node name "${node.name}"` });
+        }
+        nodeNames.add(node.name);
+      });
+    });
+    if (config.auth.enabled && config.auth.users.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'users'], message: 'auth is enabled but no users are configured' });
+    }
+    if (config.redis.mode !== 'standalone' && config.redis.nodes.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['redis', 'nodes'], message: `redis mode "${config.redis.mode}" needs seed nodes` });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type NodeConfig = z.output<typeof nodeSchema>;
+export type CircleConfig = z.output<typeof circleSchema>;

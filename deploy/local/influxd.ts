@@ -1,0 +1,86 @@
+// An influxd 1.x on loopback with its own HTTP port, RPC address and data directories (several run on
+// one machine without clashing).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startProcess, waitFor, type OwnedProcess } from './child-process.js';
+import { freePort } from './free-port.js';
+
+export interface InfluxdServer {
+  readonly name: string;
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  process: OwnedProcess;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  /** Starts it again with the same ports and data. */
+  restart(): Promise<void>;
+}
+
+export interface InfluxdOptions {
+  name: string;
+  dir: string;
+  port?: number;
+  rpcPort?: number;
+  /** Extra lines for the [http] section, e.g. `auth-enabled = true`. */
+  http?: string[];
+}
+
+export async function startInfluxd(options: InfluxdOptions): Promise<InfluxdServer> {
+  const port = options.port ?? (await freePort());
+  const rpcPort = options.rpcPort ?? (await freePort());
+  const dir = options.dir;
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'influxdb.conf');
+  writeFileSync(
+    configFile,
+    [
+      'reporting-enabled = false',
+      `bind-address = "127.0.0.1:${rpcPort}"`,
+      '[meta]',
+      `  dir = "${join(dir, 'meta')}"`,
+      '[data]',
+      `  dir = "${join(dir, 'data')}"`,
+      `  wal-dir = "${join(dir, 'wal')}"`,
+      '  query-log-enabled = false',
+      '[monitor]',
+      '  store-enabled = false',
+      '[http]',
+      `  bind-address = "127.0.0.1:${port}"`,
+      '  log-enabled = false',
+      ...(options.http ?? []).map((line) => `  ${line}`),
+      '[ifql]',
+      '  enabled = false',
+      '[continuous_queries]',
+      '  enabled = false',
+      '[logging]',
+      '  level = "warn"',
+      '',
+    ].join('\n'),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const launch = async (): Promise<OwnedProcess> => {
+    const proc = startProcess(`influxd ${options.name}`, 'influxd', ['-config', configFile], join(dir, 'influxd.log'));
+    await waitFor(
+      `influxd ${options.name} on port ${port}`,
+      async () => (await fetch(`${url}/ping`)).status === 204,
+      20_000,
+      proc,
+    );
+    return proc;
+  };
+  const server: InfluxdServer = {
+    name: options.name,
+    port,
+    url,
+    dir,
+    process: await launch(),
+    stop: () => server.process.stop(),
+    kill: () => server.process.kill(),
+    async restart() {
+      await server.process.stop();
+      server.process = await launch();
+    },
+  };
+  return server;
+}

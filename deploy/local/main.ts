@@ -1,0 +1,142 @@
+// `npm start`: an embedded local cluster on loopback — one Redis (AOF on), 2 circles × 2 influxd nodes
+// with a `demo` database, and the proxy on 127.0.0.1:7076 — with data under .local/cluster. Ctrl-C
+// stops every process it started. INFLUXRING_* variables reach the proxy (e.g. to turn auth on).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createHashRing } from '../../proxy/hash-ring.js';
+import { shardKey } from '../../proxy/shard-key.js';
+import { projectRoot } from '../../proxy/version.js';
+import { startProcess, waitFor, type OwnedProcess } from './child-process.js';
+import { portOr } from './free-port.js';
+import { startInfluxd, type InfluxdServer } from './influxd.js';
+import { startRedis, type RedisServer } from './redis-server.js';
+
+const root = projectRoot();
+const dataDir = process.env.INFLUXRING_LOCAL_DIR ?? join(root, '.local', 'cluster');
+const PROXY_LISTEN = process.env.INFLUXRING_LISTEN ?? '127.0.0.1:7076';
+
+const CIRCLES = [
+  { name: 'circle-a', nodes: ['a1', 'a2'] },
+  { name: 'circle-b', nodes: ['b1', 'b2'] },
+];
+
+interface Running {
+  redis: RedisServer | null;
+  nodes: InfluxdServer[];
+  proxy: OwnedProcess | null;
+}
+
+const running: Running = { redis: null, nodes: [], proxy: null };
+
+async function stopAll(): Promise<void> {
+  await running.proxy?.stop();
+  await Promise.all(running.nodes.map((node) => node.stop()));
+  await running.redis?.stop();
+}
+
+/** Echoes the proxy's warnings and errors (its full log is in proxy.log). */
+function echoWarnings(proxy: OwnedProcess): void {
+  if (!proxy.child.stdout) return;
+  createInterface({ input: proxy.child.stdout }).on('line', (line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; node?: string; reason?: string };
+      if ((entry.level ?? 0) >= 40) {
+        process.stdout.write(`proxy: ${entry.msg ?? ''}${entry.node ? ` [${entry.node}]` : ''}${entry.reason ? ` ${entry.reason}` : ''}\n`);
+      }
+    } catch {
+      // not a log line
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  process.stdout.write(`Starting the InfluxRing local cluster (data in ${dataDir})…\n`);
+
+  running.redis = await startRedis({ dir: join(dataDir, 'redis'), port: await portOr(7079) });
+  let port = 7081;
+  const specs = [];
+  for (const circle of CIRCLES) {
+    for (const name of circle.nodes) {
+      specs.push({ name, dir: join(dataDir, name), port: await portOr(port), rpcPort: await portOr(port + 100) });
+      port++;
+    }
+  }
+  running.nodes = await Promise.all(specs.map((spec) => startInfluxd(spec)));
+  for (const node of running.nodes) {
+    const response = await fetch(`${node.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) });
+    if (response.status !== 200) throw new Error(`cannot create database demo on ${node.name}: ${await response.text()}`);
+  }
+
+  const byName = new Map(running.nodes.map((node) => [node.name, node]));
+  const config = {
+    listen: PROXY_LISTEN,
+    redis: { url: running.redis.url },
+    circles: CIRCLES.map((circle) => ({
+      name: circle.name,
+      nodes: circle.nodes.map((name) => ({ name, url: (byName.get(name) as InfluxdServer).url })),
+    })),
+  };
+  const configFile = join(dataDir, 'influxring.yaml');
+  writeFileSync(configFile, `# Written by npm start; INFLUXRING_* environment variables override it.\n${stringify(config)}`);
+  writeFileSync(
+    join(dataDir, 'cluster.json'),
+    JSON.stringify({ proxy: `http://${PROXY_LISTEN}`, redis: running.redis.url, nodes: running.nodes.map((n) => ({ name: n.name, url: n.url })) }, null, 2),
+  );
+
+  const proxy = startProcess('proxy', process.execPath, [join(root, 'dist', 'proxy', 'main.js'), '--config', configFile], join(dataDir, 'proxy.log'));
+  running.proxy = proxy;
+  echoWarnings(proxy);
+  const proxyUrl = `http://${PROXY_LISTEN}`;
+  await waitFor('proxy', async () => (await fetch(`${proxyUrl}/ping`)).status === 204, 20_000, proxy);
+  void proxy.exited.then((code) => {
+    if (!stopping) {
+      process.stdout.write(`The proxy exited (${code}); see ${proxy.logFile}. Stopping the cluster.\n`);
+      void shutdown(1);
+    }
+  });
+
+  const lines = [
+    '',
+    'InfluxRing local cluster is up.',
+    `  proxy   ${proxyUrl}   (InfluxDB 1.x write API, /api/v2/write, /health, /metrics)`,
+    `  redis   ${running.redis.url}   (replay buffers, AOF on)`,
+    ...CIRCLES.map((circle) => `  ${circle.name}  ${circle.nodes.map((n) => `${n} ${(byName.get(n) as InfluxdServer).url}`).join(', ')}`),
+    `  config  ${configFile}`,
+    `  logs    ${join(dataDir, 'proxy.log')}`,
+    '',
+    'Write a point:',
+    `  curl -i -XPOST '${proxyUrl}/write?db=demo' --data-binary 'cpu,host=server01 usage_idle=92.5'`,
+    'Read it back from its owner node in each circle:',
+    ...CIRCLES.map((circle) => {
+      const owner = circle.nodes[createHashRing('ketama', circle.nodes, 'idx').owner(shardKey('demo', 'cpu'))] as string;
+      return `  influx -host 127.0.0.1 -port ${(byName.get(owner) as InfluxdServer).port} -database demo -execute 'SELECT * FROM cpu'`;
+    }),
+    'Cluster state:',
+    `  curl -s ${proxyUrl}/health`,
+    '',
+    'Ctrl-C stops every process.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('\nStopping the local cluster…\n');
+  await stopAll();
+  process.stdout.write('Stopped.\n');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch(async (err: unknown) => {
+  process.stderr.write(`npm start: ${(err as Error).message}\n`);
+  await stopAll();
+  process.exit(1);
+});

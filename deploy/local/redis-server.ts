@@ -1,0 +1,69 @@
+// A redis-server on loopback with AOF persistence (appendfsync everysec), so buffered writes survive a
+// Redis restart; `noeviction`, so Redis never drops a replay buffer to make room.
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { startProcess, waitFor, type OwnedProcess } from './child-process.js';
+import { freePort } from './free-port.js';
+
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  process: OwnedProcess;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  restart(): Promise<void>;
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.setTimeout(500);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export async function startRedis(options: { dir: string; port?: number; extraArgs?: string[] }): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  mkdirSync(options.dir, { recursive: true });
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', options.dir,
+    '--appendonly', 'yes',
+    '--appendfsync', 'everysec',
+    '--save', '',
+    '--maxmemory-policy', 'noeviction',
+    '--protected-mode', 'yes',
+    ...(options.extraArgs ?? []),
+  ];
+  const launch = async (): Promise<OwnedProcess> => {
+    const proc = startProcess('redis-server', 'redis-server', args, join(options.dir, 'redis.log'));
+    await waitFor(`redis-server on port ${port}`, () => ping(port), 10_000, proc);
+    return proc;
+  };
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir: options.dir,
+    process: await launch(),
+    stop: () => server.process.stop(),
+    kill: () => server.process.kill(),
+    async restart() {
+      await server.process.stop();
+      server.process = await launch();
+    },
+  };
+  return server;
+}

@@ -1,0 +1,114 @@
+// Health of every node, checked every `health.interval`: a /ping and a probe write into the proxy's own
+// database (a node with a broken disk still answers /ping). It also reads the node's replay buffer
+// totals from Redis, decides whether writes go live or to the buffer, and starts the replay.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { KnownDatabases } from './known-databases.js';
+import type { Metrics } from './metrics.js';
+import type { InfluxNode } from './node.js';
+import type { ReplayBuffer } from './replay-buffer.js';
+import type { Replayer } from './replayer.js';
+
+export class HealthChecker {
+  readonly #nodes: readonly InfluxNode[];
+  readonly #buffer: ReplayBuffer;
+  readonly #replayers: Map<InfluxNode, Replayer>;
+  readonly #known: KnownDatabases;
+  readonly #options: Config['health'];
+  readonly #metrics: Metrics;
+  readonly #log: Logger;
+  readonly #probeLine: Buffer;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(
+    nodes: readonly InfluxNode[],
+    buffer: ReplayBuffer,
+    replayers: Map<InfluxNode, Replayer>,
+    known: KnownDatabases,
+    options: Config['health'],
+    metrics: Metrics,
+    log: Logger,
+  ) {
+    this.#nodes = nodes;
+    this.#buffer = buffer;
+    this.#replayers = replayers;
+    this.#known = known;
+    this.#options = options;
+    this.#metrics = metrics;
+    this.#log = log;
+    const proxy = `${hostname()}-${process.pid}`.replace(/[ ,=\\]/g, '_');
+    this.#probeLine = Buffer.from(`influxring_probe,proxy=${proxy} ok=1i\n`);
+  }
+
+  /** Checks every node once, then keeps checking each on its own timer. */
+  async start(): Promise<void> {
+    await Promise.all(this.#nodes.map((node) => this.check(node)));
+    await this.#known.refresh().catch(() => undefined);
+    for (const node of this.#nodes) this.#every(this.#options.interval, () => this.check(node));
+    this.#every(this.#options.catalogRefresh, () => this.#known.refresh());
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #every(ms: number, task: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void task()
+        .catch((err: unknown) => this.#log.error({ err }, 'periodic task failed'))
+        .finally(() => {
+          if (!this.#stopped) this.#every(ms, task);
+        });
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  async check(node: InfluxNode): Promise<void> {
+    const [alive, stats] = await Promise.allSettled([this.#probe(node), this.#buffer.stats(node.name)]);
+    const redisKnown = stats.status === 'fulfilled';
+    if (stats.status === 'fulfilled') {
+      Object.assign(node.buffered, stats.value);
+      if (stats.value.entries > 0) node.buffering = true;
+    } else {
+      this.#metrics.redisErrors.labels('replay_stats').inc();
+    }
+    if (alive.status === 'fulfilled') {
+      if (!node.healthy) this.#log.info({ node: node.name }, 'node is healthy again');
+      node.healthy = true;
+      const empty = redisKnown ? node.buffered.entries === 0 : true;
+      // Live again once nothing is left to replay. Without Redis, writing live beats refusing.
+      if (node.buffering && empty && node.pushesInFlight === 0 && !node.replaying) node.buffering = false;
+      if (node.buffering && redisKnown) void this.#replayers.get(node)?.run();
+    } else {
+      const reason = (alive.reason as Error).message;
+      if (node.healthy) this.#log.warn({ node: node.name, reason }, 'node failed its health check; buffering its writes');
+      node.healthy = false;
+      node.buffering = true;
+      node.recordError(`health check: ${reason}`);
+    }
+    this.#metrics.observeNode(node);
+  }
+
+  /** Ping, then a write into the proxy's own database (created when missing). */
+  async #probe(node: InfluxNode): Promise<void> {
+    const timeout = this.#options.timeout;
+    await node.ping(timeout);
+    const write = { db: this.#options.probeDatabase, rp: '', precision: 's', body: this.#probeLine, gzipped: false };
+    let outcome = await node.write(write, timeout);
+    if (outcome.kind === 'rejected' && outcome.status === 404) {
+      const created = await node.query(`CREATE DATABASE "${this.#options.probeDatabase}" WITH DURATION 1h NAME "probe"`, timeout);
+      if (created.status !== 200) throw new Error(`cannot create the probe database: ${created.body}`);
+      outcome = await node.write(write, timeout);
+    }
+    if (outcome.kind !== 'accepted') {
+      const why = outcome.kind === 'unavailable' ? outcome.reason : outcome.kind === 'rejected' ? outcome.error : outcome.kind;
+      throw new Error(`probe write failed: ${why}`);
+    }
+  }
+}

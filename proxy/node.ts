@@ -1,0 +1,144 @@
+// A node: one InfluxDB 1.x server of a circle, reached through its own keep-alive connection pool.
+// It knows how to write a batch, ping and run a query, and carries the node's state as this proxy
+// process sees it (healthy, buffering to Redis, replaying, in-flight batches, last error).
+import { Pool } from 'undici';
+import type { NodeConfig } from '../config/schema.js';
+import { classifyWriteFailure, classifyWriteResponse, type NodeOutcome } from './node-outcome.js';
+
+export interface NodeWrite {
+  readonly db: string;
+  readonly rp: string;
+  readonly precision: string;
+  readonly body: Buffer;
+  readonly gzipped: boolean;
+}
+
+export interface QueryResult {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface BufferedStats {
+  entries: number;
+  points: number;
+  bytes: number;
+  /** Enqueue time (ms since epoch) of the oldest buffered batch, or null when empty. */
+  oldestAt: number | null;
+}
+
+export class InfluxNode {
+  readonly name: string;
+  readonly url: string;
+  readonly circle: string;
+  /** Position of the node in its circle (the ring's node index). */
+  readonly index: number;
+  readonly #pool: Pool;
+  readonly #authorization: string | null;
+
+  /** Last health check (or write) succeeded. */
+  healthy = true;
+  /** Writes for this node go to its replay buffer: it is down, or its buffer is not drained yet. */
+  buffering = false;
+  /** This process is replaying the node's buffer now. */
+  replaying = false;
+  inFlight = 0;
+  /** Batches this process is storing in the replay buffer right now. */
+  pushesInFlight = 0;
+  lastError: string | null = null;
+  lastErrorAt: number | null = null;
+  version: string | null = null;
+  readonly buffered: BufferedStats = { entries: 0, points: 0, bytes: 0, oldestAt: null };
+
+  constructor(config: NodeConfig, circle: string, index: number, connections: number) {
+    this.name = config.name;
+    this.url = config.url.replace(/\/+$/, '');
+    this.circle = circle;
+    this.index = index;
+    this.#pool = new Pool(this.url, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 60_000,
+    });
+    this.#authorization = config.username
+      ? `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`
+      : null;
+  }
+
+  /** Data goes straight to the node (not to its replay buffer). */
+  get live(): boolean {
+    return this.healthy && !this.buffering;
+  }
+
+  /** Active: healthy with nothing left to replay; the only state in which it may serve reads. */
+  get active(): boolean {
+    return this.healthy && !this.buffering && this.buffered.entries === 0;
+  }
+
+  recordError(message: string): void {
+    this.lastError = message;
+    this.lastErrorAt = Date.now();
+  }
+
+  async write(batch: NodeWrite, timeoutMs: number): Promise<NodeOutcome> {
+    const params = new URLSearchParams({ db: batch.db });
+    if (batch.rp) params.set('rp', batch.rp);
+    if (batch.precision) params.set('precision', batch.precision);
+    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+    if (batch.gzipped) headers['content-encoding'] = 'gzip';
+    if (this.#authorization) headers.authorization = this.#authorization;
+    try {
+      const response = await this.#pool.request({
+        method: 'POST',
+        path: `/write?${params.toString()}`,
+        headers,
+        body: batch.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.body.text();
+      return classifyWriteResponse(response.statusCode, text);
+    } catch (err) {
+      return classifyWriteFailure(err);
+    }
+  }
+
+  /** GET /ping; resolves with the node's version, rejects when it does not answer 204 in time. */
+  async ping(timeoutMs: number): Promise<string> {
+    const response = await this.#pool.request({
+      method: 'GET',
+      path: '/ping',
+      headers: this.#authorization ? { authorization: this.#authorization } : {},
+      headersTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body.dump();
+    if (response.statusCode !== 204) throw new Error(`ping answered ${response.statusCode}`);
+    const version = response.headers['x-influxdb-version'];
+    this.version = typeof version === 'string' ? version : null;
+    return this.version ?? 'unknown';
+  }
+
+  /** Runs InfluxQL on this node (POST /query) and returns status and body. */
+  async query(q: string, timeoutMs: number, db?: string): Promise<QueryResult> {
+    const params = new URLSearchParams({ q });
+    if (db) params.set('db', db);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (this.#authorization) headers.authorization = this.#authorization;
+    const response = await this.#pool.request({
+      method: 'POST',
+      path: '/query',
+      headers,
+      body: params.toString(),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.statusCode, body: await response.body.text() };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+}

@@ -1,0 +1,34 @@
+// Every Redis key InfluxRing uses is built here and nowhere else. Keys of one node share the hash
+// tag `{node:<name>}`, so a Lua script touching them works on Redis Cluster too.
+
+export class RedisKeys {
+  readonly #prefix: string;
+
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  #node(node: string, what: string): string {
+    return `${this.#prefix}:{node:${node}}:${what}`;
+  }
+
+  /** List of buffered batches (encoded entries), oldest first. */
+  replayEntries(node: string): string {
+    return this.#node(node, 'replay');
+  }
+
+  /** List of enqueue times (ms), parallel to replayEntries, so the oldest age is cheap to read. */
+  replayTimes(node: string): string {
+    return this.#node(node, 'replay-times');
+  }
+
+  /** Hash with the buffer's `bytes` and `points` totals. */
+  replayTotals(node: string): string {
+    return this.#node(node, 'replay-totals');
+  }
+
+  /** Lease of the one process that replays the node's buffer (value: the holder's token). */
+  replayLock(node: string): string {
+    return this.#node(node, 'replay-lock');
+  }
+}

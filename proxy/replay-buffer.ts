@@ -1,0 +1,199 @@
+// The replay buffer: per node, an ordered list in Redis of the batches the node has not accepted yet,
+// capped in bytes. A batch is in the buffer before the client gets its 204, so a proxy can die at
+// any moment without losing acknowledged data. One process at a time replays a node (a lease with a
+// token); it trims the head only while it still holds the lease.
+import type { RedisClient } from './redis.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { BufferedStats } from './node.js';
+
+/** One buffered batch: where it goes and its line protocol (gzip or plain), ending with a newline. */
+export interface BufferedBatch {
+  readonly db: string;
+  readonly rp: string;
+  readonly precision: string;
+  readonly points: number;
+  readonly enqueuedAt: number;
+  readonly gzipped: boolean;
+  readonly payload: Buffer;
+}
+
+/** A batch read back from the buffer, with its encoded size (for the byte totals). */
+export interface StoredBatch extends BufferedBatch {
+  readonly size: number;
+}
+
+const ENTRY_VERSION = 1;
+const FLAG_GZIP = 1;
+
+export function encodeEntry(batch: BufferedBatch): Buffer {
+  const db = Buffer.from(batch.db);
+  const rp = Buffer.from(batch.rp);
+  const precision = Buffer.from(batch.precision);
+  const header = Buffer.allocUnsafe(14 + 2 + db.length + 2 + rp.length + 1 + precision.length);
+  let at = header.writeUInt8(ENTRY_VERSION, 0);
+  at = header.writeUInt8(batch.gzipped ? FLAG_GZIP : 0, at);
+  at = header.writeUInt32BE(batch.points, at);
+  at = header.writeDoubleBE(batch.enqueuedAt, at);
+  at = header.writeUInt16BE(db.length, at);
+  at += db.copy(header, at);
+  at = header.writeUInt16BE(rp.length, at);
+  at += rp.copy(header, at);
+  at = header.writeUInt8(precision.length, at);
+  precision.copy(header, at);
+  return Buffer.concat([header, batch.payload]);
+}
+
+export function decodeEntry(entry: Buffer): StoredBatch {
+  if (entry.readUInt8(0) !== ENTRY_VERSION) throw new Error(`unknown replay entry version ${entry.readUInt8(0)}`);
+  const gzipped = (entry.readUInt8(1) & FLAG_GZIP) !== 0;
+  const points = entry.readUInt32BE(2);
+  const enqueuedAt = entry.readDoubleBE(6);
+  let at = 14;
+  const dbLength = entry.readUInt16BE(at);
+  const db = entry.toString('utf8', at + 2, at + 2 + dbLength);
+  at += 2 + dbLength;
+  const rpLength = entry.readUInt16BE(at);
+  const rp = entry.toString('utf8', at + 2, at + 2 + rpLength);
+  at += 2 + rpLength;
+  const precisionLength = entry.readUInt8(at);
+  const precision = entry.toString('utf8', at + 1, at + 1 + precisionLength);
+  at += 1 + precisionLength;
+  return { db, rp, precision, points, enqueuedAt, gzipped, payload: entry.subarray(at), size: entry.length };
+}
+
+// PUSH — KEYS: entries, times, totals. ARGV: entry, enqueuedAt, byte cap, points.
+// Returns the new length, or -1 when the entry would take the buffer over its cap.
+const PUSH = `
+local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
+local size = string.len(ARGV[1])
+if bytes + size > tonumber(ARGV[3]) then return -1 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('HINCRBY', KEYS[3], 'bytes', size)
+redis.call('HINCRBY', KEYS[3], 'points', tonumber(ARGV[4]))
+return redis.call('LLEN', KEYS[1])
+`;
+
+// TRIM — KEYS: entries, times, totals, lock. ARGV: token, count, bytes, points.
+// Removes the first `count` entries if the caller still holds the lease. Returns the entries left,
+// or -1 when the lease is lost (another process replays now; nothing is removed).
+const TRIM = `
+if redis.call('GET', KEYS[4]) ~= ARGV[1] then return -1 end
+local count = tonumber(ARGV[2])
+redis.call('LTRIM', KEYS[1], count, -1)
+redis.call('LTRIM', KEYS[2], count, -1)
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then
+  redis.call('DEL', KEYS[3])
+else
+  redis.call('HINCRBY', KEYS[3], 'bytes', -tonumber(ARGV[3]))
+  redis.call('HINCRBY', KEYS[3], 'points', -tonumber(ARGV[4]))
+end
+return left
+`;
+
+// RENEW — KEYS: lock. ARGV: token, ttl ms. Returns 1 if the lease was extended, 0 if lost.
+const RENEW = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
+// RELEASE — KEYS: lock. ARGV: token. Deletes the lease only if the caller holds it.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+`;
+
+interface ReplayCommands {
+  irxReplayPush(entries: string, times: string, totals: string, entry: Buffer, enqueuedAt: number, cap: number, points: number): Promise<number>;
+  irxReplayTrim(entries: string, times: string, totals: string, lock: string, token: string, count: number, bytes: number, points: number): Promise<number>;
+  irxReplayRenew(lock: string, token: string, ttl: number): Promise<number>;
+  irxReplayRelease(lock: string, token: string): Promise<number>;
+}
+
+export class ReplayBuffer {
+  readonly #redis: RedisClient & ReplayCommands;
+  readonly #keys: RedisKeys;
+  readonly #maxBytes: number;
+
+  constructor(redis: RedisClient, keys: RedisKeys, maxBytesPerNode: number) {
+    redis.defineCommand('irxReplayPush', { numberOfKeys: 3, lua: PUSH });
+    redis.defineCommand('irxReplayTrim', { numberOfKeys: 4, lua: TRIM });
+    redis.defineCommand('irxReplayRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('irxReplayRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.#redis = redis as RedisClient & ReplayCommands;
+    this.#keys = keys;
+    this.#maxBytes = maxBytesPerNode;
+  }
+
+  /** Stores a batch at the tail; 'full' when the node's cap would be exceeded. Throws when Redis fails. */
+  async push(node: string, batch: BufferedBatch): Promise<'stored' | 'full'> {
+    const k = this.#keys;
+    const left = await this.#redis.irxReplayPush(
+      k.replayEntries(node),
+      k.replayTimes(node),
+      k.replayTotals(node),
+      encodeEntry(batch),
+      batch.enqueuedAt,
+      this.#maxBytes,
+      batch.points,
+    );
+    return left === -1 ? 'full' : 'stored';
+  }
+
+  /** The oldest `count` batches, oldest first. */
+  async read(node: string, count: number): Promise<StoredBatch[]> {
+    const entries = await this.#redis.lrangeBuffer(this.#keys.replayEntries(node), 0, count - 1);
+    return entries.map(decodeEntry);
+  }
+
+  /** Removes the oldest batches after they were replayed; -1 when the lease was lost. */
+  async trim(node: string, token: string, batches: readonly StoredBatch[]): Promise<number> {
+    const k = this.#keys;
+    let bytes = 0;
+    let points = 0;
+    for (const batch of batches) {
+      bytes += batch.size;
+      points += batch.points;
+    }
+    return this.#redis.irxReplayTrim(
+      k.replayEntries(node),
+      k.replayTimes(node),
+      k.replayTotals(node),
+      k.replayLock(node),
+      token,
+      batches.length,
+      bytes,
+      points,
+    );
+  }
+
+  async stats(node: string): Promise<BufferedStats> {
+    const k = this.#keys;
+    const [entries, totals, oldest] = await Promise.all([
+      this.#redis.llen(k.replayEntries(node)),
+      this.#redis.hmget(k.replayTotals(node), 'bytes', 'points'),
+      this.#redis.lindex(k.replayTimes(node), 0),
+    ]);
+    return {
+      entries,
+      bytes: Number(totals[0] ?? 0),
+      points: Number(totals[1] ?? 0),
+      oldestAt: oldest === null ? null : Number(oldest),
+    };
+  }
+
+  /** Takes the replay lease of a node; false when another process holds it. */
+  async acquire(node: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.set(this.#keys.replayLock(node), token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async renew(node: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.irxReplayRenew(this.#keys.replayLock(node), token, ttlMs)) === 1;
+  }
+
+  async release(node: string, token: string): Promise<void> {
+    await this.#redis.irxReplayRelease(this.#keys.replayLock(node), token);
+  }
+}

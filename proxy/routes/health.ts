@@ -1,0 +1,46 @@
+// GET /health: per circle and node — active, healthy, buffering/replaying, buffered points and bytes,
+// last error. `status` is `pass` when every node takes writes directly, `warn` when some writes are
+// being buffered, `fail` (503) when some writes can be stored nowhere (a node down and Redis away).
+import type { FastifyInstance } from 'fastify';
+import { INFLUXRING_VERSION, clusterVersion } from '../version.js';
+import type { RouteContext } from './context.js';
+
+export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/health', async (_request, reply) => {
+    const redis = ctx.redisReady();
+    const allLive = ctx.topology.nodes.every((node) => node.live);
+    const status = allLive ? 'pass' : redis ? 'warn' : 'fail';
+    const circles = ctx.topology.circles.map((circle) => ({
+      name: circle.name,
+      active: circle.nodes.every((node) => node.active),
+      nodes: circle.nodes.map((node) => {
+        return {
+          name: node.name,
+          url: node.url,
+          active: node.active,
+          healthy: node.healthy,
+          buffering: node.buffering,
+          replaying: node.replaying,
+          inFlightBatches: node.inFlight,
+          buffered: {
+            batches: node.buffered.entries,
+            points: node.buffered.points,
+            bytes: node.buffered.bytes,
+            oldest: node.buffered.oldestAt === null ? null : new Date(node.buffered.oldestAt).toISOString(),
+          },
+          version: node.version,
+          lastError: node.lastError,
+          lastErrorAt: node.lastErrorAt === null ? null : new Date(node.lastErrorAt).toISOString(),
+        };
+      }),
+    }));
+    await reply.code(status === 'fail' ? 503 : 200).send({
+      name: 'influxring',
+      status,
+      version: INFLUXRING_VERSION,
+      influxdbVersion: clusterVersion(ctx.topology.nodes),
+      redis: redis ? 'ready' : 'unavailable',
+      circles,
+    });
+  });
+}

@@ -1,0 +1,164 @@
+// Builds a proxy process: its parts (topology, batchers, replay buffers, health checks) and its HTTP
+// server, without listening, so tests and the supervisor decide when and where.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { Authenticator } from './auth.js';
+import { readBody } from './body.js';
+import { ProxyError } from './errors.js';
+import { HealthChecker } from './health-check.js';
+import { sendV1Error, sendV2Error } from './http-errors.js';
+import { KnownDatabases } from './known-databases.js';
+import { createLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+import type { InfluxNode } from './node.js';
+import { createRedis, waitForRedis, type RedisClient } from './redis.js';
+import { RedisKeys } from './redis-keys.js';
+import { ReplayBuffer } from './replay-buffer.js';
+import { Replayer } from './replayer.js';
+import type { RouteContext } from './routes/context.js';
+import { healthRoute } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
+import { pingRoutes } from './routes/ping.js';
+import { writeRoute } from './routes/write.js';
+import { writeV2Route } from './routes/write-v2.js';
+import { Topology } from './topology.js';
+import { INFLUXRING_VERSION, clusterVersion } from './version.js';
+import { NodeBatcher } from './write-batcher.js';
+import { WriteRouter } from './write-router.js';
+
+export interface ProxyOptions {
+  log?: Logger;
+  /** Prometheus text of all processes; defaults to this process's registry. */
+  metricsText?: (metrics: Metrics) => Promise<string>;
+}
+
+export interface Proxy {
+  readonly app: FastifyInstance;
+  readonly topology: Topology;
+  readonly metrics: Metrics;
+  /** Starts the health checks and listens; resolves with the address. */
+  listen(): Promise<string>;
+  /** Stops taking requests, finishes the writes in flight, stops everything. */
+  close(): Promise<void>;
+}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}
+
+export async function createProxy(config: Config, options: ProxyOptions = {}): Promise<Proxy> {
+  const log = options.log ?? createLogger(config.log.level);
+  const topology = new Topology(config);
+  const metrics = new Metrics(topology.nodes);
+  const redis: RedisClient = createRedis(config.redis, `influxring-proxy-${process.pid}`);
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
+  const replayBuffer = new ReplayBuffer(redis, new RedisKeys(config.redis.keyPrefix), config.replay.maxBytesPerNode);
+  const known = new KnownDatabases(topology.nodes, config.health.timeout, log);
+  const batchers = new Map<InfluxNode, NodeBatcher>();
+  const replayers = new Map<InfluxNode, Replayer>();
+  for (const node of topology.nodes) {
+    batchers.set(node, new NodeBatcher(node, config.write, replayBuffer, metrics, log));
+    replayers.set(node, new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log));
+  }
+  const health = new HealthChecker(topology.nodes, replayBuffer, replayers, known, config.health, metrics, log);
+  const router = new WriteRouter(topology, batchers, metrics, config);
+  const auth = new Authenticator(config.auth);
+
+  const ctx: RouteContext = {
+    config,
+    topology,
+    router,
+    known,
+    metrics,
+    auth,
+    log,
+    redisReady: () => redis.status === 'ready',
+    metricsText: options.metricsText ? () => (options.metricsText as (m: Metrics) => Promise<string>)(metrics) : () => metrics.registry.metrics(),
+  };
+
+  const app = Fastify({ logger: false, return503OnClosing: true, keepAliveTimeout: 65_000, requestTimeout: 0 });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-influxdb-version', clusterVersion(topology.nodes));
+    reply.header('x-influxdb-build', 'OSS');
+    reply.header('x-influxring-version', INFLUXRING_VERSION);
+    (request as { startedAt?: number }).startedAt = performance.now();
+    if (!auth.enabled || request.url.startsWith('/ping')) return;
+    const err = await auth.check(request.query as Record<string, unknown>, request.headers.authorization);
+    if (err !== null) {
+      metrics.requestsRejected.labels('auth').inc();
+      const send = request.url.startsWith('/api/v2/') ? sendV2Error : sendV1Error;
+      await send(reply, err.status, err.message);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const started = (request as { startedAt?: number }).startedAt;
+    if (started === undefined) return;
+    const endpoint = request.routeOptions.url ?? 'unknown';
+    metrics.requestDuration.labels(endpoint, String(reply.statusCode)).observe((performance.now() - started) / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError | ProxyError, request, reply) => {
+    const status = err instanceof ProxyError ? err.status : (err.statusCode ?? 500);
+    if (status >= 500) log.error({ err, url: request.url }, 'request failed');
+    if (err instanceof ProxyError) {
+      const reason = status === 413 ? 'body_too_large' : status === 408 ? 'timeout' : 'body_unreadable';
+      metrics.requestsRejected.labels(reason).inc();
+    }
+    const send = request.url.startsWith('/api/v2/') ? sendV2Error : sendV1Error;
+    return send(reply, status, err.message);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new ProxyError('IRX_ERR_NOT_FOUND', [request.method, request.url.split('?')[0] ?? '']);
+    return sendV1Error(reply, err.status, err.message);
+  });
+
+  pingRoutes(app, ctx);
+  healthRoute(app, ctx);
+  metricsRoute(app, ctx);
+  // Write bodies are line protocol whatever their Content-Type says: read them raw, within limits.
+  await app.register(async (writes) => {
+    writes.removeAllContentTypeParsers();
+    writes.addContentTypeParser('*', (request, payload, done) => {
+      const length = request.headers['content-length'];
+      readBody(payload, request.headers['content-encoding'], length === undefined ? null : Number(length), config.limits).then(
+        (body) => done(null, body),
+        (err: Error) => done(err),
+      );
+    });
+    writeRoute(writes, ctx);
+    writeV2Route(writes, ctx);
+  });
+
+  let started = false;
+  return {
+    app,
+    topology,
+    metrics,
+    async listen() {
+      const redisUp = await waitForRedis(redis, 3000);
+      if (!redisUp) log.warn('Redis is not reachable yet; writes to a node that is down will get 503 until it is');
+      await health.start();
+      started = true;
+      const address = await app.listen(splitListen(config.listen));
+      return address;
+    },
+    async close() {
+      const deadline = setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeout }, 'shutdown took too long; exiting');
+        process.exit(1);
+      }, config.shutdownTimeout);
+      deadline.unref();
+      await app.close();
+      await Promise.all([...batchers.values()].map((batcher) => batcher.drain()));
+      health.stop();
+      await Promise.all([...replayers.values()].map((replayer) => replayer.stop()));
+      if (started) log.info('proxy stopped');
+      redis.disconnect();
+      await topology.close();
+      clearTimeout(deadline);
+    },
+  };
+}

@@ -1,0 +1,193 @@
+// The write path of one request: scan its lines, find each line's owner in every circle, hand each
+// owner its part, and wait until every part is durable (on the node or in its replay buffer). Lines
+// without a timestamp get the proxy's receive time, so every circle stores identical points.
+import type { Config } from '../config/schema.js';
+import { ProxyError } from './errors.js';
+import { parseErrorMessage, scanLines, unescapeMeasurement, type LineSink } from './line-protocol.js';
+import type { Metrics, RejectReason } from './metrics.js';
+import type { InfluxNode } from './node.js';
+import { receiveTime } from './precision.js';
+import { shardKey } from './shard-key.js';
+import type { Topology } from './topology.js';
+import type { NodeBatcher } from './write-batcher.js';
+import { WriteRequest, type WriteResult } from './write-request.js';
+
+export interface WriteInput {
+  readonly db: string;
+  readonly rp: string;
+  /** Precision as sent to nodes (v1 names). */
+  readonly precision: string;
+  readonly body: Buffer;
+  /** Receive time in ms since the epoch (with fractions), for lines without a timestamp. */
+  readonly receivedAt: number;
+}
+
+export type WriteResponse =
+  | { readonly status: 204 }
+  | { readonly status: number; readonly error: string; readonly reason: RejectReason; readonly retryAfter?: number };
+
+/** One node's share of a request: segments [start, end) of the body and whether each needs a timestamp. */
+class Part {
+  readonly node: InfluxNode;
+  /** Triplets: start, end, needsTimestamp (1/0). */
+  readonly segments: number[] = [];
+  lines = 0;
+  bytes = 0;
+  timestamps = 0;
+
+  constructor(node: InfluxNode) {
+    this.node = node;
+  }
+
+  add(start: number, end: number, needsTimestamp: boolean): void {
+    const s = this.segments;
+    const n = s.length;
+    this.lines++;
+    this.bytes += end - start + 1;
+    // Extend the previous segment when this line follows it directly (one newline apart).
+    if (!needsTimestamp && n > 0 && s[n - 1] === 0 && s[n - 2] === start - 1) {
+      s[n - 2] = end;
+      return;
+    }
+    if (needsTimestamp) this.timestamps++;
+    s.push(start, end, needsTimestamp ? 1 : 0);
+  }
+
+  /** The part as one buffer of lines, each ending with a newline (a view of the body when possible). */
+  build(body: Buffer, timestamp: Buffer | null): Buffer {
+    const s = this.segments;
+    if (s.length === 3 && s[2] === 0 && body[s[1] as number] === 0x0a) return body.subarray(s[0], (s[1] as number) + 1);
+    const out = Buffer.allocUnsafe(this.bytes + this.timestamps * (timestamp === null ? 0 : timestamp.length + 1));
+    let at = 0;
+    for (let i = 0; i < s.length; i += 3) {
+      at += body.copy(out, at, s[i], s[i + 1]);
+      if (s[i + 2] === 1 && timestamp !== null) {
+        out[at++] = 0x20;
+        at += timestamp.copy(out, at);
+      }
+      out[at++] = 0x0a;
+    }
+    return at === out.length ? out : out.subarray(0, at);
+  }
+}
+
+/** Scans one request and collects its parts per owner node. */
+class RequestScan implements LineSink {
+  readonly parts: (Part | undefined)[];
+  readonly errors: string[] = [];
+  readonly #topology: Topology;
+  readonly #nodeIndex: Map<InfluxNode, number>;
+  readonly #body: Buffer;
+  readonly #db: string;
+  lines = 0;
+  needsTimestamp = false;
+  // The previous line's measurement and owners: consecutive lines usually share them.
+  #lastStart = -1;
+  #lastEnd = -1;
+  #lastOwners: readonly InfluxNode[] = [];
+
+  constructor(topology: Topology, nodeIndex: Map<InfluxNode, number>, body: Buffer, db: string) {
+    this.parts = new Array<Part | undefined>(nodeIndex.size);
+    this.#topology = topology;
+    this.#nodeIndex = nodeIndex;
+    this.#body = body;
+    this.#db = db;
+  }
+
+  line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean): void {
+    let owners = this.#lastOwners;
+    if (!this.#sameMeasurement(start, measurementEnd)) {
+      owners = this.#topology.owners(shardKey(this.#db, unescapeMeasurement(this.#body, start, measurementEnd)));
+      this.#lastOwners = owners;
+      this.#lastStart = start;
+      this.#lastEnd = measurementEnd;
+    }
+    if (!hasTimestamp) this.needsTimestamp = true;
+    for (let i = 0; i < owners.length; i++) {
+      const node = owners[i] as InfluxNode;
+      const index = this.#nodeIndex.get(node) as number;
+      let part = this.parts[index];
+      if (part === undefined) {
+        part = new Part(node);
+        this.parts[index] = part;
+      }
+      part.add(start, end, !hasTimestamp);
+    }
+    this.lines++;
+  }
+
+  invalid(start: number, end: number, reason: string): void {
+    this.errors.push(parseErrorMessage(this.#body, start, end, reason));
+  }
+
+  #sameMeasurement(start: number, end: number): boolean {
+    const length = end - start;
+    if (this.#lastStart < 0 || this.#lastEnd - this.#lastStart !== length) return false;
+    const body = this.#body;
+    const last = this.#lastStart;
+    for (let i = 0; i < length; i++) if (body[start + i] !== body[last + i]) return false;
+    return true;
+  }
+}
+
+export class WriteRouter {
+  readonly #topology: Topology;
+  readonly #batchers: Map<InfluxNode, NodeBatcher>;
+  readonly #nodeIndex: Map<InfluxNode, number>;
+  readonly #metrics: Metrics;
+  readonly #maxLineBytes: number;
+  readonly #retryAfter: number;
+
+  constructor(topology: Topology, batchers: Map<InfluxNode, NodeBatcher>, metrics: Metrics, config: Config) {
+    this.#topology = topology;
+    this.#batchers = batchers;
+    this.#nodeIndex = new Map(topology.nodes.map((node, i) => [node, i]));
+    this.#metrics = metrics;
+    this.#maxLineBytes = config.limits.maxLineBytes;
+    this.#retryAfter = config.replay.retryAfterSeconds;
+  }
+
+  async write(input: WriteInput, endpoint: string): Promise<WriteResponse> {
+    const scan = new RequestScan(this.#topology, this.#nodeIndex, input.body, input.db);
+    scanLines(input.body, { precision: input.precision, maxLineBytes: this.#maxLineBytes }, scan);
+    this.#metrics.pointsReceived.labels(endpoint).inc(scan.lines);
+    if (scan.errors.length > 0) this.#countParseErrors(scan.errors);
+
+    let result: WriteResult = { kind: 'stored' };
+    if (scan.lines > 0) {
+      const timestamp = scan.needsTimestamp ? Buffer.from(receiveTime(input.receivedAt, input.precision)) : null;
+      const request = new WriteRequest();
+      for (const part of scan.parts) {
+        if (part === undefined) continue;
+        const batcher = this.#batchers.get(part.node) as NodeBatcher;
+        batcher.add(input.db, input.rp, input.precision, part.build(input.body, timestamp), part.lines, request);
+      }
+      request.seal();
+      result = await request.done;
+    }
+    return this.#respond(result, scan);
+  }
+
+  #respond(result: WriteResult, scan: RequestScan): WriteResponse {
+    if (result.kind === 'unavailable') {
+      return {
+        status: 503,
+        error: new ProxyError('IRX_ERR_WRITE_UNAVAILABLE', [result.node, result.reason]).message,
+        reason: 'unavailable',
+        retryAfter: this.#retryAfter,
+      };
+    }
+    // A node's refusal hides the lines that failed to parse, as in influxd.
+    if (result.kind === 'rejected') return { status: result.status, error: result.error, reason: 'node_rejected' };
+    if (scan.errors.length === 0) return { status: 204 };
+    const parseErrors = scan.errors.join('\n');
+    return { status: 400, error: scan.lines > 0 ? `partial write: ${parseErrors} dropped=0` : parseErrors, reason: 'parse' };
+  }
+
+  #countParseErrors(errors: readonly string[]): void {
+    let tooLong = 0;
+    for (const error of errors) if (error.includes('line too long:')) tooLong++;
+    if (tooLong > 0) this.#metrics.pointsRejected.labels('line_too_long').inc(tooLong);
+    if (errors.length > tooLong) this.#metrics.pointsRejected.labels('parse').inc(errors.length - tooLong);
+  }
+}
