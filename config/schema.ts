@@ -81,13 +81,18 @@ export const configSchema = z
         flushLines: positiveInt.prefault(10_000).describe('A node batch is sent once it holds this many lines.'),
         flushBytes: size.prefault('4MiB').describe('A node batch is sent once it holds this many bytes.'),
         flushAge: duration
-          .prefault(0)
-          .describe('Longest a line waits for more lines before its batch is sent (0: at the end of the event-loop turn).'),
+          .prefault('2ms')
+          .describe(
+            'While a batch to the node is in flight, longest a new batch waits to gather more lines (to an idle node a batch goes at once, at the end of the event-loop turn).',
+          ),
         maxInFlightPerNode: positiveInt.prefault(4).describe('Batches in flight to one node at once (its connection pool size).'),
         maxPendingBytesPerNode: size
           .prefault('64MiB')
           .describe('Bytes waiting for a free in-flight slot of one node; beyond it batches go to the replay buffer.'),
-        gzip: z.boolean().prefault(true).describe('Gzip batches sent to nodes.'),
+        gzip: z
+          .union([z.boolean(), z.literal('auto')])
+          .prefault('auto')
+          .describe('Gzip batches sent to nodes; `auto` compresses for nodes that are not on loopback (where it only costs CPU).'),
         gzipLevel: z.number().int().min(1).max(9).prefault(1).describe('Gzip level for node batches.'),
         gzipMinBytes: size.prefault('4KiB').describe('Batches smaller than this are sent uncompressed.'),
         nodeTimeout: duration.prefault('10s').describe('A node write not answered within this is buffered for replay.'),

@@ -37,10 +37,10 @@ export interface Credentials {
   readonly password: string;
 }
 
-/** The client's credentials, as influxd 1.x reads them: query parameters first, then the header. */
+/** The client's credentials, as influxd 1.x reads them: `u` and `p` (both non-empty) first, then the header. */
 export function readCredentials(query: Record<string, unknown>, authorization: string | undefined): Credentials | null {
-  if (typeof query.u === 'string' && query.u !== '') {
-    return { username: query.u, password: typeof query.p === 'string' ? query.p : '' };
+  if (typeof query.u === 'string' && query.u !== '' && typeof query.p === 'string' && query.p !== '') {
+    return { username: query.u, password: query.p };
   }
   if (!authorization) return null;
   const space = authorization.indexOf(' ');

@@ -9,8 +9,11 @@ import type { Metrics } from './metrics.js';
 import type { InfluxNode } from './node.js';
 import type { ReplayBuffer } from './replay-buffer.js';
 import type { Replayer } from './replayer.js';
+import type { Topology } from './topology.js';
+import { clusterVersion } from './version.js';
 
 export class HealthChecker {
+  readonly #topology: Topology;
   readonly #nodes: readonly InfluxNode[];
   readonly #buffer: ReplayBuffer;
   readonly #replayers: Map<InfluxNode, Replayer>;
@@ -23,7 +26,7 @@ export class HealthChecker {
   #stopped = false;
 
   constructor(
-    nodes: readonly InfluxNode[],
+    topology: Topology,
     buffer: ReplayBuffer,
     replayers: Map<InfluxNode, Replayer>,
     known: KnownDatabases,
@@ -31,7 +34,8 @@ export class HealthChecker {
     metrics: Metrics,
     log: Logger,
   ) {
-    this.#nodes = nodes;
+    this.#topology = topology;
+    this.#nodes = topology.nodes;
     this.#buffer = buffer;
     this.#replayers = replayers;
     this.#known = known;
@@ -93,6 +97,7 @@ export class HealthChecker {
       node.recordError(`health check: ${reason}`);
     }
     this.#metrics.observeNode(node);
+    this.#topology.influxdbVersion = clusterVersion(this.#nodes);
   }
 
   /** Ping, then a write into the proxy's own database (created when missing). */

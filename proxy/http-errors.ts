@@ -9,8 +9,10 @@ function headerSafe(message: string): string {
 
 export function sendV1Error(reply: FastifyReply, status: number, message: string, retryAfter?: number): FastifyReply {
   reply.code(status).header('content-type', 'application/json').header('x-influxdb-error', headerSafe(message));
+  if (status === 401) reply.header('www-authenticate', 'Basic realm="InfluxDB"');
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-  return reply.send(JSON.stringify({ error: message }));
+  // A Buffer is sent as is (a string would get "; charset=utf-8" added to the Content-Type).
+  return reply.send(Buffer.from(`${JSON.stringify({ error: message })}\n`));
 }
 
 const V2_CODES: Record<number, string> = {
@@ -27,6 +29,7 @@ const V2_CODES: Record<number, string> = {
 
 export function sendV2Error(reply: FastifyReply, status: number, message: string, retryAfter?: number): FastifyReply {
   reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-influxdb-error', headerSafe(message));
+  if (status === 401) reply.header('www-authenticate', 'Token');
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.send(JSON.stringify({ code: V2_CODES[status] ?? 'internal error', message }));
 }

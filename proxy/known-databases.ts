@@ -39,6 +39,11 @@ export class KnownDatabases {
     this.#log = log;
   }
 
+  /** True when db/rp is known to exist (no waiting): the common case of every write. */
+  has(db: string, rp: string): boolean {
+    return this.#verdict(db, rp) === 'ok';
+  }
+
   /** Whether a write to db/rp can be taken; asks the nodes again (rate-limited) on a miss. */
   async check(db: string, rp: string): Promise<DatabaseCheck> {
     let verdict = this.#verdict(db, rp);

@@ -1,8 +1,9 @@
 // Line protocol, scanned the way influxd 1.x scans it: the same line boundaries (a newline inside a
 // quoted field value does not end a line), the same validity rules and the same error texts, so the
 // proxy can answer a bad line exactly as a node would without sending it anywhere.
-// Differences, on purpose: CRLF line endings are accepted (influxd rejects the `\r`), and lines longer
-// than a configurable limit are rejected.
+// Differences, on purpose: CRLF line endings are accepted (influxd rejects the `\r`); lines longer
+// than a configurable limit are rejected (their start echoed); lines with exactly 100, 200, 400… tags,
+// which make influxd 1.x's parser fail the whole request with a 500, are rejected with a 400.
 //
 // The scanner works on the request Buffer with offsets and allocates nothing for a valid line; the
 // caller gets, per line, where it starts and ends, where its measurement ends and whether it carries a
@@ -23,6 +24,7 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 
 const MAX_KEY_LENGTH = 65535;
+const SHOWN_OF_LONG_LINE = 1024;
 const MIN_NANO = -9223372036854775806n;
 const MAX_NANO = 9223372036854775806n;
 const MAX_INT64 = 9223372036854775807n;
@@ -92,7 +94,10 @@ export function scanLines(buf: Buffer, options: ScanOptions, sink: LineSink): vo
     while (start < lineEnd && isWhitespace(buf[start] as number)) start++;
     if (start < lineEnd && buf[start] !== HASH) {
       if (lineEnd - start > maxLine) {
-        sink.invalid(start, lineEnd, `line too long: ${lineEnd - start} bytes, the limit is ${maxLine}`);
+        // Only the start of the line is echoed: it may be megabytes long.
+        const shown = Math.min(lineEnd, start + SHOWN_OF_LONG_LINE);
+        const cut = shown < lineEnd ? ` (shown cut at ${shown - start} bytes)` : '';
+        sink.invalid(start, shown, `line too long: ${lineEnd - start} bytes, the limit is ${maxLine}${cut}`);
       } else {
         const backslash = nextBackslash !== -1 && nextBackslash < lineEnd;
         const reason = checkLine(buf, start, lineEnd, options.precision, timestampSafeDigits, backslash);
@@ -330,10 +335,19 @@ function checkTags(buf: Buffer, i: number, end: number): string | null {
     }
     if (!another) break;
   }
+  // influxd 1.x's tag scanner fails (a 500 for the whole request) on exactly 100, 200, 400… tags.
+  const tags = keys === null ? 1 : keys.length / 2;
+  if (tags >= 100 && tags % 100 === 0 && isPowerOfTwo(tags / 100)) {
+    return `exactly ${tags} tags: influxd 1.x cannot parse a line with 100, 200, 400… tags (one more or one less is fine)`;
+  }
   if (duplicate) return 'duplicate tags';
   if (!sorted && keys !== null && hasDuplicateKey(buf, keys)) return 'duplicate tags';
   tagsEnd = i;
   return null;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }
 
 /** Bytewise comparison of [a, aEnd) and [b, bEnd), as Go's bytes.Compare. */
@@ -510,15 +524,16 @@ function checkFieldWalk(buf: Buffer, keyLength: number, start: number, end: numb
 }
 
 /**
- * The measurement name as influxd stores it: `\,` and `\ ` unescaped, every other byte kept.
- * [start, end) is the escaped measurement of a line.
+ * The measurement name as influxd stores it: `\,`, `\ `, `\=` and `\"` unescaped (influxd's
+ * escape.Unescape), every other byte kept. [start, end) is the escaped measurement of a line.
  */
 export function unescapeMeasurement(buf: Buffer, start: number, end: number): string {
   if (!hasBackslash(buf, start, end)) return buf.toString('utf8', start, end);
   const out: number[] = [];
   for (let i = start; i < end; i++) {
     const c = buf[i] as number;
-    if (c === BACKSLASH && i + 1 < end && (buf[i + 1] === COMMA || buf[i + 1] === SPACE)) continue;
+    const next = buf[i + 1];
+    if (c === BACKSLASH && i + 1 < end && (next === COMMA || next === SPACE || next === EQUALS || next === QUOTE)) continue;
     out.push(c);
   }
   return Buffer.from(out).toString('utf8');
@@ -526,6 +541,5 @@ export function unescapeMeasurement(buf: Buffer, start: number, end: number): st
 
 /** influxd's message for a line that failed to parse. */
 export function parseErrorMessage(buf: Buffer, start: number, end: number, reason: string): string {
-  const shown = end - start > 4096 ? `${buf.toString('utf8', start, start + 4096)}…` : buf.toString('utf8', start, end);
-  return `unable to parse '${shown}': ${reason}`;
+  return `unable to parse '${buf.toString('utf8', start, end)}': ${reason}`;
 }

@@ -52,7 +52,12 @@ async function main(argv: string[]): Promise<void> {
     metricsText = () => registryText();
   }
   const proxy = await createProxy(config, { log, metricsText });
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([proxy.metrics.registry]);
+  if (cluster.isWorker) {
+    // Constructing an AggregatorRegistry in a worker makes prom-client answer the primary's
+    // requests for this process's metrics.
+    void new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([proxy.metrics.registry]);
+  }
   const address = await proxy.listen();
   log.info({ address }, 'proxy listening');
   let stopping = false;

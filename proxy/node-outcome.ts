@@ -42,6 +42,13 @@ export function classifyWriteResponse(status: number, body: string): NodeOutcome
 }
 
 export function classifyWriteFailure(err: unknown): NodeOutcome {
-  const e = err as { code?: string; message?: string };
+  const e = err as { name?: string; code?: string; message?: string };
+  // The node answered, but with headers HTTP does not allow: influxd copies its error text, control
+  // characters of measurement or field names included, into X-Influxdb-Error. Only error answers carry
+  // that header, so this is a refusal of the data — retrying it would fail for ever. (Any other
+  // unparsable answer, e.g. a node URL that is not InfluxDB, keeps the data for replay.)
+  if (e.name === 'HTTPParserError' && /invalid header value char/i.test(e.message ?? '')) {
+    return { kind: 'rejected', status: 400, error: `the node refused the write with an error the proxy cannot read (${e.message ?? ''})`, scope: 'request' };
+  }
   return { kind: 'unavailable', reason: e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)) };
 }

@@ -30,10 +30,15 @@ export class InfluxNode {
   readonly name: string;
   readonly url: string;
   readonly circle: string;
+  /** The node is on this machine (loopback address): compression would only cost CPU. */
+  readonly loopback: boolean;
   /** Position of the node in its circle (the ring's node index). */
   readonly index: number;
   readonly #pool: Pool;
   readonly #authorization: string | null;
+  readonly #plainHeaders: Record<string, string>;
+  readonly #gzipHeaders: Record<string, string>;
+  readonly #writePaths = new Map<string, string>();
 
   /** Last health check (or write) succeeded. */
   healthy = true;
@@ -54,6 +59,8 @@ export class InfluxNode {
     this.url = config.url.replace(/\/+$/, '');
     this.circle = circle;
     this.index = index;
+    const host = new URL(this.url).hostname;
+    this.loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]' || host === '::1';
     this.#pool = new Pool(this.url, {
       connections,
       pipelining: 1,
@@ -63,6 +70,9 @@ export class InfluxNode {
     this.#authorization = config.username
       ? `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`
       : null;
+    const auth: Record<string, string> = this.#authorization ? { authorization: this.#authorization } : {};
+    this.#plainHeaders = { 'content-type': 'text/plain; charset=utf-8', ...auth };
+    this.#gzipHeaders = { ...this.#plainHeaders, 'content-encoding': 'gzip' };
   }
 
   /** Data goes straight to the node (not to its replay buffer). */
@@ -80,22 +90,30 @@ export class InfluxNode {
     this.lastErrorAt = Date.now();
   }
 
+  #writePath(db: string, rp: string, precision: string): string {
+    const key = `${db}\n${rp}\n${precision}`;
+    let path = this.#writePaths.get(key);
+    if (path === undefined) {
+      const params = new URLSearchParams({ db });
+      if (rp) params.set('rp', rp);
+      if (precision) params.set('precision', precision);
+      path = `/write?${params.toString()}`;
+      if (this.#writePaths.size > 1000) this.#writePaths.clear();
+      this.#writePaths.set(key, path);
+    }
+    return path;
+  }
+
   async write(batch: NodeWrite, timeoutMs: number): Promise<NodeOutcome> {
-    const params = new URLSearchParams({ db: batch.db });
-    if (batch.rp) params.set('rp', batch.rp);
-    if (batch.precision) params.set('precision', batch.precision);
-    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-    if (batch.gzipped) headers['content-encoding'] = 'gzip';
-    if (this.#authorization) headers.authorization = this.#authorization;
+    const headers = batch.gzipped ? this.#gzipHeaders : this.#plainHeaders;
     try {
       const response = await this.#pool.request({
         method: 'POST',
-        path: `/write?${params.toString()}`,
+        path: this.#writePath(batch.db, batch.rp, batch.precision),
         headers,
         body: batch.body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.body.text();
       return classifyWriteResponse(response.statusCode, text);

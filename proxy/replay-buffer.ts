@@ -86,8 +86,8 @@ local left = redis.call('LLEN', KEYS[1])
 if left == 0 then
   redis.call('DEL', KEYS[3])
 else
-  redis.call('HINCRBY', KEYS[3], 'bytes', -tonumber(ARGV[3]))
-  redis.call('HINCRBY', KEYS[3], 'points', -tonumber(ARGV[4]))
+  redis.call('HINCRBY', KEYS[3], 'bytes', 0 - tonumber(ARGV[3]))
+  redis.call('HINCRBY', KEYS[3], 'points', 0 - tonumber(ARGV[4]))
 end
 return left
 `;

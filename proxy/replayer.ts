@@ -102,7 +102,7 @@ export class Replayer {
   async #drain(token: string): Promise<void> {
     const node = this.#node;
     while (!this.#stopped && !this.#leaseLost && node.healthy) {
-      const entries = await this.#buffer.read(node.name, READ_WINDOW);
+      const entries = await this.#buffer.read(node.name, this.#readWindow());
       if (entries.length === 0) {
         // Empty, and nothing of this process on its way in: new writes may go straight to the node.
         if (node.pushesInFlight === 0) {
@@ -119,6 +119,13 @@ export class Replayer {
       }
       if ((await this.#replay(this.#group(entries), token)) === 'stop') return;
     }
+  }
+
+  /** How many entries to read at once: enough to fill a replay batch, never hundreds of megabytes. */
+  #readWindow(): number {
+    const { entries, bytes } = this.#node.buffered;
+    if (entries === 0 || bytes === 0) return 8;
+    return Math.max(1, Math.min(READ_WINDOW, Math.floor(this.#options.batchBytes / (bytes / entries))));
   }
 
   /** The longest run of head entries with the same destination, within the replay batch limits. */

@@ -23,7 +23,7 @@ import { pingRoutes } from './routes/ping.js';
 import { writeRoute } from './routes/write.js';
 import { writeV2Route } from './routes/write-v2.js';
 import { Topology } from './topology.js';
-import { INFLUXRING_VERSION, clusterVersion } from './version.js';
+import { INFLUXRING_VERSION } from './version.js';
 import { NodeBatcher } from './write-batcher.js';
 import { WriteRouter } from './write-router.js';
 
@@ -62,8 +62,8 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     batchers.set(node, new NodeBatcher(node, config.write, replayBuffer, metrics, log));
     replayers.set(node, new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log));
   }
-  const health = new HealthChecker(topology.nodes, replayBuffer, replayers, known, config.health, metrics, log);
-  const router = new WriteRouter(topology, batchers, metrics, config);
+  const health = new HealthChecker(topology, replayBuffer, replayers, known, config.health, metrics, log);
+  const router = new WriteRouter(topology, batchers, known, metrics, config);
   const auth = new Authenticator(config.auth);
 
   const ctx: RouteContext = {
@@ -78,10 +78,19 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     metricsText: options.metricsText ? () => (options.metricsText as (m: Metrics) => Promise<string>)(metrics) : () => metrics.registry.metrics(),
   };
 
-  const app = Fastify({ logger: false, return503OnClosing: true, keepAliveTimeout: 65_000, requestTimeout: 0 });
+  const app = Fastify({ logger: false, return503OnClosing: false, keepAliveTimeout: 65_000, requestTimeout: 0 });
+  let closing = false;
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-influxdb-version', clusterVersion(topology.nodes));
+    if (closing) {
+      // Requests that still arrive on open connections while stopping: retry elsewhere.
+      const err = new ProxyError('IRX_ERR_WRITE_SHUTTING_DOWN');
+      reply.header('connection', 'close');
+      const send = request.url.startsWith('/api/v2/') ? sendV2Error : sendV1Error;
+      await send(reply, err.status, err.message, config.replay.retryAfterSeconds);
+      return;
+    }
+    reply.header('x-influxdb-version', topology.influxdbVersion);
     reply.header('x-influxdb-build', 'OSS');
     reply.header('x-influxring-version', INFLUXRING_VERSION);
     (request as { startedAt?: number }).startedAt = performance.now();
@@ -120,6 +129,10 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   metricsRoute(app, ctx);
   // Write bodies are line protocol whatever their Content-Type says: read them raw, within limits.
   await app.register(async (writes) => {
+    // influxd ignores Content-Type (the influx CLI even sends an empty one): so do we.
+    writes.addHook('onRequest', async (request) => {
+      request.headers['content-type'] = 'text/plain';
+    });
     writes.removeAllContentTypeParsers();
     writes.addContentTypeParser('*', (request, payload, done) => {
       const length = request.headers['content-length'];
@@ -151,6 +164,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
         process.exit(1);
       }, config.shutdownTimeout);
       deadline.unref();
+      closing = true;
       await app.close();
       await Promise.all([...batchers.values()].map((batcher) => batcher.drain()));
       health.stop();

@@ -9,6 +9,8 @@ export class Topology {
   readonly nodes: readonly InfluxNode[];
   readonly #owners = new Map<string, readonly InfluxNode[]>();
   readonly #cacheSize: number;
+  /** The nodes' InfluxDB version for response headers (see version.ts), refreshed by health checks. */
+  influxdbVersion = 'unknown';
 
   constructor(config: Config) {
     // Live writes plus the health probe and replay share a node's pool.

@@ -1,8 +1,9 @@
 // Batches the parts of client writes for one node, per (db, rp, precision), and delivers each batch:
-// to the node while it is live, else (or when the node fails) to its replay buffer in Redis. A batch
-// is sent when it holds `flushLines` lines or `flushBytes` bytes, or `flushAge` after its first line,
-// as soon as one of the node's in-flight slots is free; while all slots are busy, parts keep joining
-// the waiting batches, so concurrent small writes coalesce into large node writes.
+// to the node while it is live, else (or when the node fails) to its replay buffer in Redis.
+// Group commit: to an idle node a batch goes at the end of the event-loop turn; while batches are in
+// flight, new parts gather into open batches, which go when a batch comes back, when they hold
+// `flushLines` lines or `flushBytes` bytes, or once they are `flushAge` old — so many concurrent small
+// writes become few large node writes, and large writes still use every in-flight slot.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ interface Part {
   /** Lines of this request for this node, each ending with a newline. */
   readonly chunk: Buffer;
   readonly lines: number;
+  readonly shardKeys: ReadonlySet<string>;
 }
 
 class Batch {
@@ -28,6 +30,7 @@ class Batch {
   readonly rp: string;
   readonly precision: string;
   readonly parts: Part[] = [];
+  readonly shardKeys = new Set<string>();
   bytes = 0;
   lines = 0;
   readonly createdAt: number;
@@ -42,6 +45,7 @@ class Batch {
 
   add(part: Part): void {
     this.parts.push(part);
+    for (const key of part.shardKeys) this.shardKeys.add(key);
     this.bytes += part.chunk.length;
     this.lines += part.lines;
   }
@@ -64,11 +68,6 @@ class Batch {
 
 export type WriteOptions = Config['write'];
 
-/** Points a node dropped, from its `dropped=N` (partial writes), else all of the batch. */
-function droppedPoints(error: string, lines: number): number {
-  const match = /dropped=(\d+)\s*$/.exec(error);
-  return match ? Number(match[1]) : lines;
-}
 
 export class NodeBatcher {
   readonly #node: InfluxNode;
@@ -82,6 +81,9 @@ export class NodeBatcher {
   /** Closed batches waiting for an in-flight slot, oldest first. */
   readonly #ready: Batch[] = [];
   #waitingBytes = 0;
+  /** Shard keys of the batches in flight, with how many batches carry each. */
+  readonly #inFlightKeys = new Map<string, number>();
+  readonly #gzip: boolean;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
 
@@ -92,6 +94,7 @@ export class NodeBatcher {
     this.#metrics = metrics;
     this.#nodeMetrics = metrics.node(node);
     this.#log = log;
+    this.#gzip = options.gzip === 'auto' ? !node.loopback : options.gzip;
   }
 
   /** Batches and parts not yet handed to the node or the replay buffer. */
@@ -99,7 +102,7 @@ export class NodeBatcher {
     return this.#open.size === 0 && this.#ready.length === 0 && this.#node.inFlight === 0;
   }
 
-  add(db: string, rp: string, precision: string, chunk: Buffer, lines: number, request: WriteRequest): void {
+  add(db: string, rp: string, precision: string, chunk: Buffer, lines: number, shardKeys: ReadonlySet<string>, request: WriteRequest): void {
     const key = `${db}\n${rp}\n${precision}`;
     let batch = this.#open.get(key);
     if (batch === undefined) {
@@ -107,7 +110,7 @@ export class NodeBatcher {
       this.#open.set(key, batch);
     }
     request.expect();
-    batch.add({ request, chunk, lines });
+    batch.add({ request, chunk, lines, shardKeys });
     this.#waitingBytes += chunk.length;
     if (batch.lines >= this.#options.flushLines || batch.bytes >= this.#options.flushBytes) {
       this.#open.delete(key);
@@ -119,48 +122,87 @@ export class NodeBatcher {
     if (this.#waitingBytes > this.#options.maxPendingBytesPerNode) this.#divert();
   }
 
+  /** Pumps at the end of this event-loop turn, so the requests read in this turn share a batch. */
   #schedule(): void {
-    if (this.#options.flushAge === 0) {
-      this.#immediate ??= setImmediate(() => {
-        this.#immediate = null;
-        this.#pump();
-      });
-      return;
+    this.#immediate ??= setImmediate(() => {
+      this.#immediate = null;
+      this.#pump();
+    });
+  }
+
+  /**
+   * Sends batches while the node has free in-flight slots: closed batches first, then open ones that
+   * are due, all in creation order. A batch sharing a shard key with a batch in flight, or with an
+   * earlier batch still waiting, waits too: every node then applies the writes of a measurement in the
+   * same order, so circles cannot diverge (which write wins a field type, which value a point keeps).
+   */
+  #pump(): void {
+    const max = this.#options.maxInFlightPerNode;
+    if (this.#node.inFlight >= max) return;
+    let blocked: Set<string> | null = null;
+    const hold = (batch: Batch): void => {
+      blocked ??= new Set<string>();
+      for (const key of batch.shardKeys) blocked.add(key);
+    };
+    for (let i = 0; i < this.#ready.length && this.#node.inFlight < max; ) {
+      const batch = this.#ready[i] as Batch;
+      if (this.#conflicts(batch, blocked)) {
+        hold(batch);
+        i++;
+        continue;
+      }
+      this.#ready.splice(i, 1);
+      this.#send(batch);
     }
-    if (this.#timer !== null) return;
-    const oldest = this.#open.values().next().value;
-    if (oldest === undefined) return;
-    const wait = Math.max(0, this.#options.flushAge - (performance.now() - oldest.createdAt));
+    const now = performance.now();
+    for (const [key, batch] of this.#open) {
+      if (this.#node.inFlight >= max) break;
+      // To an idle node a batch goes at once; behind a batch in flight it gathers lines for
+      // flushAge (like Nagle's algorithm). Later open batches are younger: stop at the first.
+      if (this.#node.inFlight > 0 && now - batch.createdAt < this.#options.flushAge) break;
+      if (this.#conflicts(batch, blocked)) {
+        hold(batch);
+        continue;
+      }
+      this.#open.delete(key);
+      this.#send(batch);
+    }
+    this.#armTimer();
+  }
+
+  /** An open batch waiting only for its age goes when it is flushAge old (or a batch comes back). */
+  #armTimer(): void {
+    if (this.#timer !== null || this.#open.size === 0) return;
+    if (this.#node.inFlight === 0 || this.#node.inFlight >= this.#options.maxInFlightPerNode) return;
+    const oldest = this.#open.values().next().value as Batch;
+    const wait = this.#options.flushAge - (performance.now() - oldest.createdAt);
+    if (wait <= 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#pump();
     }, wait);
   }
 
-  /** Sends full batches, then due open batches, while the node has free in-flight slots. */
-  #pump(): void {
-    while (this.#node.inFlight < this.#options.maxInFlightPerNode) {
-      const batch = this.#ready.shift() ?? this.#takeDue();
-      if (batch === undefined) break;
-      this.#waitingBytes -= batch.bytes;
-      this.#node.inFlight++;
-      void this.#deliver(batch).finally(() => {
-        this.#node.inFlight--;
-        this.#pump();
-      });
+  #conflicts(batch: Batch, blocked: Set<string> | null): boolean {
+    for (const key of batch.shardKeys) {
+      if (this.#inFlightKeys.has(key) || (blocked !== null && blocked.has(key))) return true;
     }
-    // Open batches not sent now are sent when they are due or when a slot frees up.
-    if (this.#open.size > 0 && this.#options.flushAge > 0) this.#schedule();
+    return false;
   }
 
-  /** The oldest open batch if it is due (open batches are kept in creation order). */
-  #takeDue(): Batch | undefined {
-    for (const [key, batch] of this.#open) {
-      if (performance.now() - batch.createdAt < this.#options.flushAge) return undefined;
-      this.#open.delete(key);
-      return batch;
-    }
-    return undefined;
+  #send(batch: Batch): void {
+    this.#waitingBytes -= batch.bytes;
+    this.#node.inFlight++;
+    for (const key of batch.shardKeys) this.#inFlightKeys.set(key, (this.#inFlightKeys.get(key) ?? 0) + 1);
+    void this.#deliver(batch).finally(() => {
+      for (const key of batch.shardKeys) {
+        const left = (this.#inFlightKeys.get(key) ?? 1) - 1;
+        if (left === 0) this.#inFlightKeys.delete(key);
+        else this.#inFlightKeys.set(key, left);
+      }
+      this.#node.inFlight--;
+      this.#pump();
+    });
   }
 
   /** Too much is waiting for this node: send the waiting batches to its replay buffer instead. */
@@ -172,14 +214,17 @@ export class NodeBatcher {
     this.#node.buffering = true;
     for (const batch of batches) {
       this.#waitingBytes -= batch.bytes;
-      void this.#buffer(batch, batch.body(), false);
+      void this.#compress(batch.body()).then(({ payload, gzipped }) => this.#buffer(batch, payload, gzipped));
     }
   }
 
+  async #compress(body: Buffer): Promise<{ payload: Buffer; gzipped: boolean }> {
+    if (!this.#gzip || body.length < this.#options.gzipMinBytes) return { payload: body, gzipped: false };
+    return { payload: await gzipAsync(body, { level: this.#options.gzipLevel }), gzipped: true };
+  }
+
   async #deliver(batch: Batch): Promise<void> {
-    const body = batch.body();
-    const gzipped = this.#options.gzip && body.length >= this.#options.gzipMinBytes;
-    const payload = gzipped ? await gzipAsync(body, { level: this.#options.gzipLevel }) : body;
+    const { payload, gzipped } = await this.#compress(batch.body());
     if (!this.#node.live) {
       await this.#buffer(batch, payload, gzipped);
       return;
@@ -208,7 +253,6 @@ export class NodeBatcher {
           await this.#split(batch, batch.parts.map((part) => [part]));
           return;
         }
-        this.#metrics.pointsRejected.labels('node_rejected').inc(droppedPoints(outcome.error, batch.lines));
         batch.settle({ kind: 'rejected', status: outcome.status, error: outcome.error });
         return;
       case 'too-large':
@@ -224,21 +268,7 @@ export class NodeBatcher {
   }
 
   async #split(batch: Batch, groups: readonly (readonly Part[])[]): Promise<void> {
-    for (const parts of groups) {
-      const sub = batch.subset(parts);
-      const body = sub.body();
-      const gzipped = this.#options.gzip && body.length >= this.#options.gzipMinBytes;
-      const payload = gzipped ? await gzipAsync(body, { level: this.#options.gzipLevel }) : body;
-      if (!this.#node.live) {
-        await this.#buffer(sub, payload, gzipped);
-        continue;
-      }
-      const outcome = await this.#node.write(
-        { db: sub.db, rp: sub.rp, precision: sub.precision, body: payload, gzipped },
-        this.#options.nodeTimeout,
-      );
-      await this.#handle(sub, outcome, payload, gzipped);
-    }
+    for (const parts of groups) await this.#deliver(batch.subset(parts));
   }
 
   #markDown(reason: string): void {

@@ -3,6 +3,7 @@
 // without a timestamp get the proxy's receive time, so every circle stores identical points.
 import type { Config } from '../config/schema.js';
 import { ProxyError } from './errors.js';
+import type { KnownDatabases } from './known-databases.js';
 import { parseErrorMessage, scanLines, unescapeMeasurement, type LineSink } from './line-protocol.js';
 import type { Metrics, RejectReason } from './metrics.js';
 import type { InfluxNode } from './node.js';
@@ -22,6 +23,12 @@ export interface WriteInput {
   readonly receivedAt: number;
 }
 
+/** Points a node dropped, from its `dropped=N` (partial writes), else all the points sent. */
+function droppedPoints(error: string, points: number): number {
+  const match = /dropped=(\d+)\s*$/.exec(error);
+  return match ? Number(match[1]) : points;
+}
+
 export type WriteResponse =
   | { readonly status: 204 }
   | { readonly status: number; readonly error: string; readonly reason: RejectReason; readonly retryAfter?: number };
@@ -29,6 +36,8 @@ export type WriteResponse =
 /** One node's share of a request: segments [start, end) of the body and whether each needs a timestamp. */
 class Part {
   readonly node: InfluxNode;
+  /** Shard keys of the lines in this part (the batcher keeps batches sharing one in order). */
+  readonly shardKeys = new Set<string>();
   /** Triplets: start, end, needsTimestamp (1/0). */
   readonly segments: number[] = [];
   lines = 0;
@@ -85,6 +94,7 @@ class RequestScan implements LineSink {
   #lastStart = -1;
   #lastEnd = -1;
   #lastOwners: readonly InfluxNode[] = [];
+  #lastKey = '';
 
   constructor(topology: Topology, nodeIndex: Map<InfluxNode, number>, body: Buffer, db: string) {
     this.parts = new Array<Part | undefined>(nodeIndex.size);
@@ -96,8 +106,10 @@ class RequestScan implements LineSink {
 
   line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean): void {
     let owners = this.#lastOwners;
-    if (!this.#sameMeasurement(start, measurementEnd)) {
-      owners = this.#topology.owners(shardKey(this.#db, unescapeMeasurement(this.#body, start, measurementEnd)));
+    const newKey = !this.#sameMeasurement(start, measurementEnd);
+    if (newKey) {
+      this.#lastKey = shardKey(this.#db, unescapeMeasurement(this.#body, start, measurementEnd));
+      owners = this.#topology.owners(this.#lastKey);
       this.#lastOwners = owners;
       this.#lastStart = start;
       this.#lastEnd = measurementEnd;
@@ -111,6 +123,7 @@ class RequestScan implements LineSink {
         part = new Part(node);
         this.parts[index] = part;
       }
+      if (newKey) part.shardKeys.add(this.#lastKey);
       part.add(start, end, !hasTimestamp);
     }
     this.lines++;
@@ -135,14 +148,16 @@ export class WriteRouter {
   readonly #batchers: Map<InfluxNode, NodeBatcher>;
   readonly #nodeIndex: Map<InfluxNode, number>;
   readonly #metrics: Metrics;
+  readonly #known: KnownDatabases;
   readonly #maxLineBytes: number;
   readonly #retryAfter: number;
 
-  constructor(topology: Topology, batchers: Map<InfluxNode, NodeBatcher>, metrics: Metrics, config: Config) {
+  constructor(topology: Topology, batchers: Map<InfluxNode, NodeBatcher>, known: KnownDatabases, metrics: Metrics, config: Config) {
     this.#topology = topology;
     this.#batchers = batchers;
     this.#nodeIndex = new Map(topology.nodes.map((node, i) => [node, i]));
     this.#metrics = metrics;
+    this.#known = known;
     this.#maxLineBytes = config.limits.maxLineBytes;
     this.#retryAfter = config.replay.retryAfterSeconds;
   }
@@ -154,13 +169,23 @@ export class WriteRouter {
     if (scan.errors.length > 0) this.#countParseErrors(scan.errors);
 
     let result: WriteResult = { kind: 'stored' };
+    // As influxd: a body of only bad lines is refused for them; otherwise (even an empty body) an
+    // unknown retention policy is refused.
+    const parseOnly = scan.lines === 0 && scan.errors.length > 0;
+    if (!parseOnly && input.rp !== '' && !this.#known.has(input.db, input.rp)) {
+      if ((await this.#known.check(input.db, input.rp)) === 'retention-policy-not-found') {
+        this.#metrics.pointsRejected.labels('retention_policy_not_found').inc(scan.lines);
+        const err = new ProxyError('IRX_ERR_WRITE_RETENTION_POLICY_NOT_FOUND', [input.rp]);
+        return { status: err.status, error: err.message, reason: 'retention_policy_not_found' };
+      }
+    }
     if (scan.lines > 0) {
       const timestamp = scan.needsTimestamp ? Buffer.from(receiveTime(input.receivedAt, input.precision)) : null;
       const request = new WriteRequest();
       for (const part of scan.parts) {
         if (part === undefined) continue;
         const batcher = this.#batchers.get(part.node) as NodeBatcher;
-        batcher.add(input.db, input.rp, input.precision, part.build(input.body, timestamp), part.lines, request);
+        batcher.add(input.db, input.rp, input.precision, part.build(input.body, timestamp), part.lines, part.shardKeys, request);
       }
       request.seal();
       result = await request.done;
@@ -178,7 +203,10 @@ export class WriteRouter {
       };
     }
     // A node's refusal hides the lines that failed to parse, as in influxd.
-    if (result.kind === 'rejected') return { status: result.status, error: result.error, reason: 'node_rejected' };
+    if (result.kind === 'rejected') {
+      this.#metrics.pointsRejected.labels('node_rejected').inc(droppedPoints(result.error, scan.lines));
+      return { status: result.status, error: result.error, reason: 'node_rejected' };
+    }
     if (scan.errors.length === 0) return { status: 204 };
     const parseErrors = scan.errors.join('\n');
     return { status: 400, error: scan.lines > 0 ? `partial write: ${parseErrors} dropped=0` : parseErrors, reason: 'parse' };

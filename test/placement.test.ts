@@ -23,7 +23,7 @@ describe('placement', () => {
     for (const [i, m] of names.entries()) {
       for (let p = 0; p < 25; p++) {
         // every third point without a timestamp: the proxy stamps it, identically for both circles
-        lines.push(`${escape(m)},host=h${p} v=${i * 100 + p}${p % 3 === 0 ? '' : ` ${1_700_000_000_000_000_000 + p * 1000}`}`);
+        lines.push(`${escape(m)},host=h${p} v=${i * 100 + p}${p % 3 === 0 ? '' : ` 17000000000${String(p * 1000).padStart(8, '0')}`}`);
       }
     }
     // interleave measurements across requests

@@ -2,7 +2,7 @@
 // last error. `status` is `pass` when every node takes writes directly, `warn` when some writes are
 // being buffered, `fail` (503) when some writes can be stored nowhere (a node down and Redis away).
 import type { FastifyInstance } from 'fastify';
-import { INFLUXRING_VERSION, clusterVersion } from '../version.js';
+import { INFLUXRING_VERSION } from '../version.js';
 import type { RouteContext } from './context.js';
 
 export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
@@ -38,7 +38,7 @@ export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
       name: 'influxring',
       status,
       version: INFLUXRING_VERSION,
-      influxdbVersion: clusterVersion(ctx.topology.nodes),
+      influxdbVersion: ctx.topology.influxdbVersion,
       redis: redis ? 'ready' : 'unavailable',
       circles,
     });

@@ -26,6 +26,6 @@ export function writeV2Route(app: FastifyInstance, ctx: RouteContext): void {
     const slash = bucket.indexOf('/');
     const db = slash === -1 ? bucket : bucket.slice(0, slash);
     const rp = slash === -1 ? '' : bucket.slice(slash + 1);
-    return handleWrite(ctx, request, reply, { db, rp, precision }, 'api_v2_write', sendV2Error);
+    return handleWrite(ctx, request, reply, { db, rp, precision }, '/api/v2/write', sendV2Error);
   });
 }

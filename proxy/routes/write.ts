@@ -43,10 +43,9 @@ export async function handleWrite(
     ctx.metrics.pointsRejected.labels(reason).inc(countLines(body));
     return sendError(reply, err.status, err.message);
   };
-  const known = await ctx.known.check(target.db, target.rp);
-  if (known === 'database-not-found') return refuse('database_not_found', new ProxyError('IRX_ERR_WRITE_DATABASE_NOT_FOUND', [target.db]));
-  if (known === 'retention-policy-not-found') {
-    return refuse('retention_policy_not_found', new ProxyError('IRX_ERR_WRITE_RETENTION_POLICY_NOT_FOUND', [target.rp]));
+  // As influxd, an unknown database is refused before the body is looked at.
+  if (!ctx.known.has(target.db, '') && (await ctx.known.check(target.db, '')) === 'database-not-found') {
+    return refuse('database_not_found', new ProxyError('IRX_ERR_WRITE_DATABASE_NOT_FOUND', [target.db]));
   }
   const response = await ctx.router.write({ ...target, body, receivedAt }, endpoint);
   if (response.status === 204) return reply.code(204).send();
@@ -66,6 +65,6 @@ export function writeRoute(app: FastifyInstance, ctx: RouteContext): void {
       ctx.metrics.requestsRejected.labels('parse').inc();
       return sendV1Error(reply, err.status, err.message);
     }
-    return handleWrite(ctx, request, reply, { db, rp: query.rp ?? '', precision: v1Precision(query.precision) }, 'write', sendV1Error);
+    return handleWrite(ctx, request, reply, { db, rp: query.rp ?? '', precision: v1Precision(query.precision) }, '/write', sendV1Error);
   });
 }

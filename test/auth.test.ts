@@ -1,0 +1,357 @@
+// Authentication at the proxy, compared with an auth-enabled standalone influxd: the same 401s for
+// missing and wrong credentials, the same accepted forms (u/p, Basic), plus `Authorization: Token
+// user:pass` (v2 clients) which the proxy accepts and influxd 1.6 does not. And nodes that require
+// auth themselves: the proxy writes to them with its node credentials.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfluxDB as InfluxDBv2, Point } from '@influxdata/influxdb-client';
+import { InfluxDB } from 'influx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../config/schema.js';
+import { freePort } from '../deploy/local/free-port.js';
+import { startInfluxd, type InfluxdServer } from '../deploy/local/influxd.js';
+import { hashPassword } from '../proxy/auth.js';
+import { createLogger } from '../proxy/logger.js';
+import { createProxy, type Proxy } from '../proxy/server.js';
+import { startCluster, type TestCluster } from './helpers/cluster.js';
+
+const USER = 'writer';
+// a colon and a space: Basic auth splits at the first colon only
+const PASSWORD = 's3cret:pa ss';
+const ADMIN = { u: 'admin', p: 'admin-pw' };
+
+let cluster: TestCluster;
+let standalone: InfluxdServer;
+let standaloneDir: string;
+
+/** POST /query with optional u/p; the status and JSON body. */
+async function influxql(url: string, q: string, credentials?: { u: string; p: string }, db?: string): Promise<{ status: number; body: string }> {
+  const params = new URLSearchParams({ q });
+  if (db) params.set('db', db);
+  // influxd reads u/p from the URL only, not from a form body
+  const auth = credentials ? `?${new URLSearchParams(credentials).toString()}` : '';
+  const response = await fetch(`${url}/query${auth}`, { method: 'POST', body: params });
+  return { status: response.status, body: await response.text() };
+}
+
+beforeAll(async () => {
+  standaloneDir = mkdtempSync(join(tmpdir(), 'influxring-auth-'));
+  const passwordHash = await hashPassword(PASSWORD);
+  [cluster, standalone] = await Promise.all([
+    startCluster({ circles: [1, 1], config: { auth: { enabled: true, users: [{ name: USER, passwordHash }] } } }),
+    startInfluxd({ name: 'standalone-auth', dir: standaloneDir, http: ['auth-enabled = true'] }),
+  ]);
+  // a fresh auth-enabled influxd takes this one statement without credentials
+  expect(await influxql(standalone.url, `CREATE USER ${ADMIN.u} WITH PASSWORD '${ADMIN.p}' WITH ALL PRIVILEGES`)).toMatchObject({ status: 200 });
+  for (const q of ['CREATE DATABASE "demo"', `CREATE USER ${USER} WITH PASSWORD '${PASSWORD}'`, `GRANT WRITE ON "demo" TO ${USER}`]) {
+    const answer = await influxql(standalone.url, q, ADMIN);
+    expect(answer.body, q).not.toContain('error');
+  }
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  await standalone?.stop();
+  if (standaloneDir) rmSync(standaloneDir, { recursive: true, force: true });
+});
+
+interface Answer {
+  status: number;
+  error: string | null;
+}
+
+async function send(url: string, path: string, headers: Record<string, string> = {}, body = 'auth_m v=1 1700000000000000000'): Promise<Answer & { headers: Headers }> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', body, headers });
+  const text = await response.text();
+  let error: string | null = null;
+  if (text !== '') {
+    const parsed = JSON.parse(text) as { error?: string; message?: string };
+    error = parsed.error ?? parsed.message ?? null;
+  }
+  return { status: response.status, error, headers: response.headers };
+}
+
+function basic(user: string, password: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+}
+
+function query(credentials: { u: string; p?: string }): string {
+  const params = new URLSearchParams({ u: credentials.u });
+  if (credentials.p !== undefined) params.set('p', credentials.p);
+  return params.toString();
+}
+
+type Row = Record<string, unknown>;
+
+async function select(url: string, q: string, credentials?: { u: string; p: string }): Promise<Row[]> {
+  const params = new URLSearchParams({ q, db: 'demo', epoch: 'ns' });
+  const auth = credentials ? `?${new URLSearchParams(credentials).toString()}` : '';
+  const response = await fetch(`${url}/query${auth}`, { method: 'POST', body: params });
+  const text = (await response.text()).replace(/([[,])(-?\d{16,})(?=[,\]])/g, '$1"$2"');
+  const body = JSON.parse(text) as { error?: string; results?: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
+  const result = body.results?.[0];
+  if (body.error ?? result?.error) throw new Error(body.error ?? result?.error);
+  return (result?.series ?? []).flatMap((series) => series.values.map((values) => Object.fromEntries(series.columns.map((c, i) => [c, values[i]]))));
+}
+
+/** Rows of `q` on every node of `of`, one list per node. */
+async function onEveryNode(of: TestCluster, q: string, credentials?: { u: string; p: string }): Promise<Row[][]> {
+  return Promise.all(of.nodes.flat().map((node) => select(node.url, q, credentials)));
+}
+
+async function metricValue(name: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${cluster.url}/metrics`, { headers: basic(USER, PASSWORD) })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{reason="${reason}"} `));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+function influxCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('influx', args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
+
+const REFUSED: { name: string; path: string; headers?: Record<string, string> }[] = [
+  { name: 'no credentials', path: '/write?db=demo' },
+  { name: 'no credentials, unknown database', path: '/write?db=auth_nope' },
+  { name: 'no credentials, no db parameter', path: '/write' },
+  { name: 'wrong password (u/p)', path: `/write?db=demo&${query({ u: USER, p: 'wrong' })}` },
+  { name: 'unknown user (u/p)', path: `/write?db=demo&${query({ u: 'nobody', p: PASSWORD })}` },
+  { name: 'wrong password (Basic)', path: '/write?db=demo', headers: basic(USER, 'wrong') },
+  { name: 'password prefix only (Basic)', path: '/write?db=demo', headers: basic(USER, 's3cret') },
+  { name: 'Basic without a colon', path: '/write?db=demo', headers: { authorization: `Basic ${Buffer.from(USER).toString('base64')}` } },
+  { name: 'Basic with garbage', path: '/write?db=demo', headers: { authorization: 'Basic garbage' } },
+  { name: 'user without a password (u only)', path: `/write?db=demo&${query({ u: USER })}` },
+  { name: 'wrong password, unknown database', path: `/write?db=auth_nope&${query({ u: USER, p: 'wrong' })}` },
+];
+
+describe('proxy auth compared with an auth-enabled influxd', () => {
+  it('/ping answers 204 without credentials', async () => {
+    for (const url of [cluster.url, standalone.url]) {
+      const response = await fetch(`${url}/ping`);
+      expect(response.status, url).toBe(204);
+      expect(response.headers.get('x-influxdb-version')).toMatch(/^1\.6\./);
+    }
+  });
+
+  it.each(REFUSED)('$name → 401 with influxd\'s message', async ({ path, headers }) => {
+    const proxy = await send(cluster.url, path, headers);
+    const influxd = await send(standalone.url, path, headers);
+    expect(influxd.status).toBe(401);
+    expect({ status: proxy.status, error: proxy.error }).toEqual({ status: influxd.status, error: influxd.error });
+  });
+
+  it('the two 401 messages are InfluxDB\'s', async () => {
+    expect((await send(cluster.url, '/write?db=demo')).error).toBe('unable to parse authentication credentials');
+    expect((await send(cluster.url, '/write?db=demo', basic(USER, 'wrong'))).error).toBe('authorization failed');
+  });
+
+  it('a 401 carries influxd\'s challenge, WWW-Authenticate: Basic realm="InfluxDB"', async () => {
+    const influxd = await send(standalone.url, '/write?db=demo');
+    expect(influxd.headers.get('www-authenticate')).toBe('Basic realm="InfluxDB"');
+    for (const headers of [{}, basic(USER, 'wrong')]) {
+      const proxy = await send(cluster.url, '/write?db=demo', headers);
+      expect(proxy.status).toBe(401);
+      expect(proxy.headers.get('www-authenticate')).toBe(influxd.headers.get('www-authenticate'));
+    }
+  });
+
+  it('the right credentials as u/p or Basic → 204 as influxd, and the point is stored on both circles', async () => {
+    const forms: { path: string; headers?: Record<string, string>; t: number }[] = [
+      { path: `/write?db=demo&${query({ u: USER, p: PASSWORD })}`, t: 1 },
+      { path: '/write?db=demo', headers: basic(USER, PASSWORD), t: 2 },
+    ];
+    for (const form of forms) {
+      const body = `auth_ok,form=f${form.t} v=${form.t} ${1_700_000_000_000_000_000n + BigInt(form.t)}`;
+      const proxy = await send(cluster.url, form.path, form.headers, body);
+      const influxd = await send(standalone.url, form.path, form.headers, body);
+      expect(influxd.status).toBe(204);
+      expect({ status: proxy.status, error: proxy.error }).toEqual({ status: 204, error: null });
+    }
+    for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_ok')) {
+      expect(rows).toEqual([
+        { time: '1700000000000000001', form: 'f1', v: 1 },
+        { time: '1700000000000000002', form: 'f2', v: 2 },
+      ]);
+    }
+  });
+
+  it('Authorization: Token user:pass is accepted by the proxy (influxd 1.6 refuses it)', async () => {
+    const headers = { authorization: `Token ${USER}:${PASSWORD}` };
+    const body = 'auth_token v=1 1700000000000000000';
+    expect((await send(standalone.url, '/write?db=demo', headers, body)).status).toBe(401);
+    expect((await send(cluster.url, '/write?db=demo', headers, body)).status).toBe(204);
+    expect((await send(cluster.url, '/write?db=demo', { authorization: `Token ${USER}:wrong` }, body)).error).toBe('authorization failed');
+    for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_token')) expect(rows).toEqual([{ time: '1700000000000000000', v: 1 }]);
+  });
+
+  it('a wrong password is refused even right after the right one was accepted', async () => {
+    expect((await send(cluster.url, '/write?db=demo', basic(USER, PASSWORD), 'auth_again v=1 1')).status).toBe(204);
+    expect(await send(cluster.url, '/write?db=demo', basic(USER, `${PASSWORD}x`), 'auth_again v=2 2')).toMatchObject({ status: 401, error: 'authorization failed' });
+    expect(await send(cluster.url, `/write?db=demo&${query({ u: USER, p: '' })}`, {}, 'auth_again v=3 3')).toMatchObject({ status: 401 });
+    for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_again')) expect(rows).toEqual([{ time: 1, v: 1 }]);
+  });
+
+  it('/api/v2/write: Token user:pass → 204; none or wrong → 401 in v2 JSON', async () => {
+    const path = '/api/v2/write?org=&bucket=demo&precision=s';
+    const ok = await send(cluster.url, path, { authorization: `Token ${USER}:${PASSWORD}` }, 'auth_v2 v=1 1700000000');
+    expect(ok).toMatchObject({ status: 204 });
+    for (const [headers, message] of [
+      [{}, 'unable to parse authentication credentials'],
+      [{ authorization: `Token ${USER}:wrong` }, 'authorization failed'],
+      [{ authorization: 'Token' }, 'unable to parse authentication credentials'],
+    ] as const) {
+      const response = await fetch(`${cluster.url}${path}`, { method: 'POST', body: 'auth_v2 v=2 1700000001', headers });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ code: 'unauthorized', message });
+    }
+    for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_v2')) expect(rows).toEqual([{ time: '1700000000000000000', v: 1 }]);
+  });
+
+  it('/health and /metrics need credentials too', async () => {
+    for (const path of ['/health', '/metrics']) {
+      const without = await fetch(`${cluster.url}${path}`);
+      expect(without.status, path).toBe(401);
+      expect(await without.json()).toEqual({ error: 'unable to parse authentication credentials' });
+      const wrong = await fetch(`${cluster.url}${path}`, { headers: basic(USER, 'wrong') });
+      expect(wrong.status, path).toBe(401);
+      const right = await fetch(`${cluster.url}${path}?${query({ u: USER, p: PASSWORD })}`);
+      expect(right.status, path).toBe(200);
+      await right.text();
+    }
+  });
+
+  it('refusals are counted as influxring_requests_rejected_total{reason="auth"}', async () => {
+    const before = await metricValue('influxring_requests_rejected_total', 'auth');
+    await send(cluster.url, '/write?db=demo');
+    await send(cluster.url, '/write?db=demo', basic(USER, 'wrong'));
+    await send(cluster.url, '/api/v2/write?bucket=demo');
+    expect((await metricValue('influxring_requests_rejected_total', 'auth')) - before).toBe(3);
+  });
+});
+
+describe('clients with credentials', () => {
+  it('the influx npm package (username/password) and @influxdata/influxdb-client (token user:pass) write through', async () => {
+    const port = Number(new URL(cluster.url).port);
+    const v1 = new InfluxDB({ host: '127.0.0.1', port, database: 'demo', username: USER, password: PASSWORD });
+    await v1.writePoints([{ measurement: 'auth_clients', tags: { client: 'influx' }, fields: { v: 1 }, timestamp: 1_700_000_000 }], { precision: 's' });
+    const v1Wrong = new InfluxDB({ host: '127.0.0.1', port, database: 'demo', username: USER, password: 'wrong' });
+    await expect(v1Wrong.writePoints([{ measurement: 'auth_clients', tags: { client: 'wrong' }, fields: { v: 9 } }])).rejects.toThrow(/authorization failed/);
+
+    const api = new InfluxDBv2({ url: cluster.url, token: `${USER}:${PASSWORD}` }).getWriteApi('', 'demo/autogen', 's', { maxRetries: 0 });
+    api.writePoint(new Point('auth_clients').tag('client', 'influxdb-client').floatField('v', 2).timestamp(1_700_000_001));
+    await api.close();
+
+    for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_clients')) {
+      expect(rows).toEqual([
+        { time: '1700000000000000000', client: 'influx', v: 1 },
+        { time: '1700000001000000000', client: 'influxdb-client', v: 2 },
+      ]);
+    }
+  });
+
+  it('the influx CLI without credentials prints the same error as against influxd', async () => {
+    const args = (port: number): string[] => ['-host', '127.0.0.1', '-port', String(port), '-database', 'demo', '-execute', 'INSERT auth_cli v=1'];
+    const direct = await influxCli(args(standalone.port));
+    const proxied = await influxCli(args(Number(new URL(cluster.url).port)));
+    expect(direct.stdout).toContain('unable to parse authentication credentials');
+    // (influxd ends its JSON error body with a newline; compared in bad-input.test.ts)
+    expect({ ...proxied, stdout: proxied.stdout.trimEnd() }).toEqual({ ...direct, stdout: direct.stdout.trimEnd() });
+  });
+
+  it('the influx CLI with -username/-password writes through', async () => {
+    const result = await influxCli(['-host', '127.0.0.1', '-port', new URL(cluster.url).port, '-username', USER, '-password', PASSWORD, '-database', 'demo', '-precision', 's', '-execute', 'INSERT auth_cli,client=cli v=3 1700000002']);
+    // the CLI exits 0 even when the write fails (it prints `ERR: …` on stdout)
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_cli')) expect(rows).toEqual([{ time: '1700000002000000000', client: 'cli', v: 3 }]);
+  });
+});
+
+describe('nodes that require auth', () => {
+  let secured: TestCluster;
+  const proxies: Proxy[] = [];
+
+  beforeAll(async () => {
+    secured = await startCluster({ circles: [1, 1], influxdHttp: ['auth-enabled = true'] });
+    // The helper's proxy has no node credentials (circles[].nodes[] cannot be overridden: the node URLs
+    // are made inside startCluster), and its unauthenticated CREATE DATABASE failed silently.
+    await secured.stopProxy();
+  });
+
+  afterAll(async () => {
+    for (const proxy of proxies) await proxy.close();
+    await secured?.stop();
+  });
+
+  /** A proxy for `secured` with these node credentials, on its own port. */
+  async function proxyWith(credentials: { username: string; password: string }): Promise<{ proxy: Proxy; url: string }> {
+    const port = await freePort();
+    const config: Config = {
+      ...secured.config,
+      listen: `127.0.0.1:${port}`,
+      circles: secured.config.circles.map((circle) => ({ ...circle, nodes: circle.nodes.map((node) => ({ ...node, ...credentials })) })),
+    };
+    // error level: the wrong-credentials proxy warns about its nodes on every health check
+    const proxy = await createProxy(config, { log: createLogger('error') });
+    proxies.push(proxy);
+    await proxy.listen();
+    return { proxy, url: `http://127.0.0.1:${port}` };
+  }
+
+  it('startCluster could not create the databases on auth-enabled nodes (helper limitation, worked around here)', async () => {
+    for (const node of secured.nodes.flat()) {
+      // without any user, an auth-enabled influxd refuses every statement but CREATE USER … WITH ALL PRIVILEGES
+      const refused = await influxql(node.url, 'SHOW DATABASES');
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain('create admin user first or disable authentication');
+      // a fresh auth-enabled influxd takes CREATE USER … WITH ALL PRIVILEGES without credentials
+      expect(await influxql(node.url, `CREATE USER ${ADMIN.u} WITH PASSWORD '${ADMIN.p}' WITH ALL PRIVILEGES`)).toMatchObject({ status: 200 });
+      const databases = await influxql(node.url, 'SHOW DATABASES', ADMIN);
+      expect(databases.body).not.toContain('"demo"');
+      expect((await influxql(node.url, 'CREATE DATABASE "demo"', ADMIN)).body).not.toContain('error');
+    }
+  });
+
+  it('a proxy with node credentials writes to auth-enabled nodes', async () => {
+    const { url } = await proxyWith({ username: ADMIN.u, password: ADMIN.p });
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
+    expect(health.status).toBe('pass');
+    const answer = await send(url, '/write?db=demo', {}, 'secured_m,host=a v=1 1700000000000000000\nsecured_m,host=b v=2 1700000000000000001');
+    expect(answer).toMatchObject({ status: 204, error: null });
+    for (const rows of await onEveryNode(secured, 'SELECT * FROM secured_m', ADMIN)) {
+      expect(rows).toEqual([
+        { time: '1700000000000000000', host: 'a', v: 1 },
+        { time: '1700000000000000001', host: 'b', v: 2 },
+      ]);
+    }
+  });
+
+  it('wrong node credentials: the write is kept in the replay buffer (204), the node reported, and it lands once the credentials are right', async () => {
+    const wrong = await proxyWith({ username: ADMIN.u, password: 'not-the-password' });
+    const health = (await (await fetch(`${wrong.url}/health`)).json()) as { status: string; circles: { nodes: { healthy: boolean; lastError: string | null }[] }[] };
+    expect(health.status).toBe('warn');
+    for (const node of health.circles.flatMap((c) => c.nodes)) {
+      expect(node.healthy).toBe(false);
+      expect(node.lastError).toMatch(/401/);
+    }
+    const answer = await send(wrong.url, '/write?db=demo', {}, 'secured_buffered v=7 1700000000000000000');
+    expect(answer).toMatchObject({ status: 204 });
+    for (const rows of await onEveryNode(secured, 'SELECT * FROM secured_buffered', ADMIN)) expect(rows).toEqual([]);
+    await wrong.proxy.close();
+    proxies.splice(proxies.indexOf(wrong.proxy), 1);
+
+    // a proxy with the right credentials replays the buffer
+    await proxyWith({ username: ADMIN.u, password: ADMIN.p });
+    let landed: Row[][] = [];
+    for (let attempt = 0; attempt < 100; attempt++) {
+      landed = await onEveryNode(secured, 'SELECT * FROM secured_buffered', ADMIN);
+      if (landed.every((rows) => rows.length > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const rows of landed) expect(rows).toEqual([{ time: '1700000000000000000', v: 7 }]);
+  });
+});
