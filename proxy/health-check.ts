@@ -75,25 +75,26 @@ export class HealthChecker {
 
   async check(node: InfluxNode): Promise<void> {
     const [alive, stats] = await Promise.allSettled([this.#probe(node), this.#buffer.stats(node.name)]);
-    const redisKnown = stats.status === 'fulfilled';
     if (stats.status === 'fulfilled') {
-      Object.assign(node.buffered, stats.value);
-      if (stats.value.entries > 0) node.buffering = true;
+      const { buffering, ...totals } = stats.value;
+      Object.assign(node.buffered, totals);
+      // Redis decides whether writes go live: `buffering` lasts until the buffer is replayed.
+      // Without an answer from Redis the last known state stays (never live over a buffer).
+      node.buffering = buffering;
     } else {
       this.#metrics.redisErrors.labels('replay_stats').inc();
     }
     if (alive.status === 'fulfilled') {
       if (!node.healthy) this.#log.info({ node: node.name }, 'node is healthy again');
       node.healthy = true;
-      const empty = redisKnown ? node.buffered.entries === 0 : true;
-      // Live again once nothing is left to replay. Without Redis, writing live beats refusing.
-      if (node.buffering && empty && node.pushesInFlight === 0 && !node.replaying) node.buffering = false;
-      if (node.buffering && redisKnown) void this.#replayers.get(node)?.run();
+      if (node.buffering && stats.status === 'fulfilled') void this.#replayers.get(node)?.run();
     } else {
       const reason = (alive.reason as Error).message;
-      if (node.healthy) this.#log.warn({ node: node.name, reason }, 'node failed its health check; buffering its writes');
+      if (node.healthy) {
+        this.#log.warn({ node: node.name, reason }, 'node failed its health check; buffering its writes');
+        node.abortInFlight(`node ${node.name} failed its health check: ${reason}`);
+      }
       node.healthy = false;
-      node.buffering = true;
       node.recordError(`health check: ${reason}`);
     }
     this.#metrics.observeNode(node);

@@ -1,6 +1,7 @@
 // A node: one InfluxDB 1.x server of a circle, reached through its own keep-alive connection pool.
 // It knows how to write a batch, ping and run a query, and carries the node's state as this proxy
 // process sees it (healthy, buffering to Redis, replaying, in-flight batches, last error).
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import type { NodeConfig } from '../config/schema.js';
 import { classifyWriteFailure, classifyWriteResponse, type NodeOutcome } from './node-outcome.js';
@@ -39,6 +40,8 @@ export class InfluxNode {
   readonly #plainHeaders: Record<string, string>;
   readonly #gzipHeaders: Record<string, string>;
   readonly #writePaths = new Map<string, string>();
+  /** Aborts the writes in flight when the node is found down (a frozen node would hold them). */
+  #abort = new AbortController();
 
   /** Last health check (or write) succeeded. */
   healthy = true;
@@ -47,8 +50,6 @@ export class InfluxNode {
   /** This process is replaying the node's buffer now. */
   replaying = false;
   inFlight = 0;
-  /** Batches this process is storing in the replay buffer right now. */
-  pushesInFlight = 0;
   lastError: string | null = null;
   lastErrorAt: number | null = null;
   version: string | null = null;
@@ -59,6 +60,7 @@ export class InfluxNode {
     this.url = config.url.replace(/\/+$/, '');
     this.circle = circle;
     this.index = index;
+    setMaxListeners(0, this.#abort.signal);
     const host = new URL(this.url).hostname;
     this.loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]' || host === '::1';
     this.#pool = new Pool(this.url, {
@@ -83,6 +85,13 @@ export class InfluxNode {
   /** Active: healthy with nothing left to replay; the only state in which it may serve reads. */
   get active(): boolean {
     return this.healthy && !this.buffering && this.buffered.entries === 0;
+  }
+
+  /** Fails the writes in flight now, so they go to the replay buffer instead of waiting for a timeout. */
+  abortInFlight(reason: string): void {
+    this.#abort.abort(new Error(reason));
+    this.#abort = new AbortController();
+    setMaxListeners(0, this.#abort.signal);
   }
 
   recordError(message: string): void {
@@ -114,6 +123,7 @@ export class InfluxNode {
         body: batch.body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+        signal: this.#abort.signal,
       });
       const text = await response.body.text();
       return classifyWriteResponse(response.statusCode, text);

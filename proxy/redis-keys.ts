@@ -27,6 +27,14 @@ export class RedisKeys {
     return this.#node(node, 'replay-totals');
   }
 
+  /**
+   * `buffering` while the node's writes must go to its buffer (set by a push, in the same script);
+   * absent when writes go live (removed by the replayer, atomically with finding the buffer empty).
+   */
+  replayState(node: string): string {
+    return this.#node(node, 'replay-state');
+  }
+
   /** Lease of the one process that replays the node's buffer (value: the holder's token). */
   replayLock(node: string): string {
     return this.#node(node, 'replay-lock');

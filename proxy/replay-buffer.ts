@@ -61,9 +61,13 @@ export function decodeEntry(entry: Buffer): StoredBatch {
   return { db, rp, precision, points, enqueuedAt, gzipped, payload: entry.subarray(at), size: entry.length };
 }
 
-// PUSH — KEYS: entries, times, totals. ARGV: entry, enqueuedAt, byte cap, points.
-// Returns the new length, or -1 when the entry would take the buffer over its cap.
+// PUSH — KEYS: entries, times, totals, state. ARGV: entry, enqueuedAt, byte cap, points, kind.
+// kind `failed`: the node could not take the batch; it is stored and the node's state becomes
+// `buffering`. kind `divert`: the node was not tried because this process believes it is buffering;
+// refused with -2 when the state says live (the buffer was drained meanwhile: send it live instead).
+// Returns the new length, -1 when the entry would take the buffer over its cap, -2 as said.
 const PUSH = `
+if ARGV[5] == 'divert' and redis.call('GET', KEYS[4]) ~= 'buffering' then return -2 end
 local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
 local size = string.len(ARGV[1])
 if bytes + size > tonumber(ARGV[3]) then return -1 end
@@ -71,7 +75,19 @@ redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'bytes', size)
 redis.call('HINCRBY', KEYS[3], 'points', tonumber(ARGV[4]))
+redis.call('SET', KEYS[4], 'buffering')
 return redis.call('LLEN', KEYS[1])
+`;
+
+// GO_LIVE — KEYS: entries, state, lock. ARGV: token. The replayer ends buffering, only if it holds
+// the lease and the buffer is empty: after this, every process's pushes of kind `divert` are refused,
+// so no write can land in the buffer behind a newer live write. Returns 1 (live), 0 (not empty),
+// -1 (lease lost).
+const GO_LIVE = `
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
+if redis.call('LLEN', KEYS[1]) > 0 then return 0 end
+redis.call('DEL', KEYS[2])
+return 1
 `;
 
 // TRIM — KEYS: entries, times, totals, lock. ARGV: token, count, bytes, points.
@@ -105,8 +121,22 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])
 `;
 
+/** Why a batch is pushed: the node failed it, or it was not tried because the node is buffering. */
+export type PushKind = 'failed' | 'divert';
+
 interface ReplayCommands {
-  irxReplayPush(entries: string, times: string, totals: string, entry: Buffer, enqueuedAt: number, cap: number, points: number): Promise<number>;
+  irxReplayPush(
+    entries: string,
+    times: string,
+    totals: string,
+    state: string,
+    entry: Buffer,
+    enqueuedAt: number,
+    cap: number,
+    points: number,
+    kind: PushKind,
+  ): Promise<number>;
+  irxReplayGoLive(entries: string, state: string, lock: string, token: string): Promise<number>;
   irxReplayTrim(entries: string, times: string, totals: string, lock: string, token: string, count: number, bytes: number, points: number): Promise<number>;
   irxReplayRenew(lock: string, token: string, ttl: number): Promise<number>;
   irxReplayRelease(lock: string, token: string): Promise<number>;
@@ -118,7 +148,8 @@ export class ReplayBuffer {
   readonly #maxBytes: number;
 
   constructor(redis: RedisClient, keys: RedisKeys, maxBytesPerNode: number) {
-    redis.defineCommand('irxReplayPush', { numberOfKeys: 3, lua: PUSH });
+    redis.defineCommand('irxReplayPush', { numberOfKeys: 4, lua: PUSH });
+    redis.defineCommand('irxReplayGoLive', { numberOfKeys: 3, lua: GO_LIVE });
     redis.defineCommand('irxReplayTrim', { numberOfKeys: 4, lua: TRIM });
     redis.defineCommand('irxReplayRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('irxReplayRelease', { numberOfKeys: 1, lua: RELEASE });
@@ -127,19 +158,31 @@ export class ReplayBuffer {
     this.#maxBytes = maxBytesPerNode;
   }
 
-  /** Stores a batch at the tail; 'full' when the node's cap would be exceeded. Throws when Redis fails. */
-  async push(node: string, batch: BufferedBatch): Promise<'stored' | 'full'> {
+  /**
+   * Stores a batch at the tail: 'stored'; 'full' when the node's cap would be exceeded; 'live' when
+   * a `divert` push finds the node live again (nothing stored). Throws when Redis fails.
+   */
+  async push(node: string, batch: BufferedBatch, kind: PushKind): Promise<'stored' | 'full' | 'live'> {
     const k = this.#keys;
-    const left = await this.#redis.irxReplayPush(
+    const result = await this.#redis.irxReplayPush(
       k.replayEntries(node),
       k.replayTimes(node),
       k.replayTotals(node),
+      k.replayState(node),
       encodeEntry(batch),
       batch.enqueuedAt,
       this.#maxBytes,
       batch.points,
+      kind,
     );
-    return left === -1 ? 'full' : 'stored';
+    return result === -1 ? 'full' : result === -2 ? 'live' : 'stored';
+  }
+
+  /** Ends buffering if the caller holds the lease and the buffer is empty. */
+  async goLive(node: string, token: string): Promise<'live' | 'not-empty' | 'lease-lost'> {
+    const k = this.#keys;
+    const result = await this.#redis.irxReplayGoLive(k.replayEntries(node), k.replayState(node), k.replayLock(node), token);
+    return result === 1 ? 'live' : result === 0 ? 'not-empty' : 'lease-lost';
   }
 
   /** The oldest `count` batches, oldest first. */
@@ -169,18 +212,21 @@ export class ReplayBuffer {
     );
   }
 
-  async stats(node: string): Promise<BufferedStats> {
+  /** The buffer's totals, and whether the node's writes must go to it (`buffering`). */
+  async stats(node: string): Promise<BufferedStats & { buffering: boolean }> {
     const k = this.#keys;
-    const [entries, totals, oldest] = await Promise.all([
+    const [entries, totals, oldest, state] = await Promise.all([
       this.#redis.llen(k.replayEntries(node)),
       this.#redis.hmget(k.replayTotals(node), 'bytes', 'points'),
       this.#redis.lindex(k.replayTimes(node), 0),
+      this.#redis.get(k.replayState(node)),
     ]);
     return {
       entries,
       bytes: Number(totals[0] ?? 0),
       points: Number(totals[1] ?? 0),
       oldestAt: oldest === null ? null : Number(oldest),
+      buffering: state === 'buffering',
     };
   }
 

@@ -1,8 +1,10 @@
 // Replays a node's buffer once the node is healthy again: oldest batches first, consecutive batches
 // for the same destination merged into one request (concatenated gzip members are one valid gzip
 // stream), each removed from Redis only after the node accepted it. One process replays a node at a
-// time (a renewed lease); while a buffer is not empty every process sends new writes for that node to
-// the buffer too, so order is kept and replay outpaces live traffic.
+// time (a renewed lease). The node's state in Redis says `buffering` from the first push until the
+// replayer finds the buffer empty and ends it in the same script; until then every process sends new
+// writes for that node to the buffer, so no write overtakes an older buffered one, and replay (large
+// merged batches) outpaces live traffic.
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -104,18 +106,17 @@ export class Replayer {
     while (!this.#stopped && !this.#leaseLost && node.healthy) {
       const entries = await this.#buffer.read(node.name, this.#readWindow());
       if (entries.length === 0) {
-        // Empty, and nothing of this process on its way in: new writes may go straight to the node.
-        if (node.pushesInFlight === 0) {
-          node.buffering = false;
-          node.buffered.entries = 0;
-          node.buffered.points = 0;
-          node.buffered.bytes = 0;
-          node.buffered.oldestAt = null;
-          this.#metrics.observeNode(node);
-          return;
-        }
-        await sleep(2);
-        continue;
+        // Empty: end buffering in Redis, atomically with finding it empty, for every process.
+        const state = await this.#buffer.goLive(node.name, token);
+        if (state === 'lease-lost') return;
+        if (state === 'not-empty') continue;
+        node.buffering = false;
+        node.buffered.entries = 0;
+        node.buffered.points = 0;
+        node.buffered.bytes = 0;
+        node.buffered.oldestAt = null;
+        this.#metrics.observeNode(node);
+        return;
       }
       if ((await this.#replay(this.#group(entries), token)) === 'stop') return;
     }

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { Metrics, NodeMetrics } from './metrics.js';
 import type { InfluxNode } from './node.js';
 import type { NodeOutcome } from './node-outcome.js';
-import type { ReplayBuffer } from './replay-buffer.js';
+import type { PushKind, ReplayBuffer } from './replay-buffer.js';
 import { PART_ACCEPTED, PART_BUFFERED, type PartOutcome, type WriteRequest } from './write-request.js';
 
 const gzipAsync = promisify(gzip);
@@ -214,7 +214,14 @@ export class NodeBatcher {
     this.#node.buffering = true;
     for (const batch of batches) {
       this.#waitingBytes -= batch.bytes;
-      void this.#compress(batch.body()).then(({ payload, gzipped }) => this.#buffer(batch, payload, gzipped));
+      // Counted in flight (beyond the slot limit) so that drain() waits for it.
+      this.#node.inFlight++;
+      void this.#compress(batch.body())
+        .then(({ payload, gzipped }) => this.#buffer(batch, payload, gzipped, 'failed'))
+        .finally(() => {
+          this.#node.inFlight--;
+          this.#pump();
+        });
     }
   }
 
@@ -226,9 +233,14 @@ export class NodeBatcher {
   async #deliver(batch: Batch): Promise<void> {
     const { payload, gzipped } = await this.#compress(batch.body());
     if (!this.#node.live) {
-      await this.#buffer(batch, payload, gzipped);
+      // Not tried: a node known down fails the batch; a healthy node still replaying diverts it.
+      await this.#buffer(batch, payload, gzipped, this.#node.healthy ? 'divert' : 'failed');
       return;
     }
+    await this.#writeLive(batch, payload, gzipped);
+  }
+
+  async #writeLive(batch: Batch, payload: Buffer, gzipped: boolean): Promise<void> {
     const outcome = await this.#node.write(
       { db: batch.db, rp: batch.rp, precision: batch.precision, body: payload, gzipped },
       this.#options.nodeTimeout,
@@ -245,7 +257,7 @@ export class NodeBatcher {
         return;
       case 'unavailable':
         this.#markDown(outcome.reason);
-        await this.#buffer(batch, payload, gzipped);
+        await this.#buffer(batch, payload, gzipped, 'failed');
         return;
       case 'rejected':
         if (batch.parts.length > 1 && outcome.scope === 'request') {
@@ -278,39 +290,42 @@ export class NodeBatcher {
     this.#node.recordError(reason);
   }
 
-  /** Stores the batch in the node's replay buffer; the parts are settled as buffered or unavailable. */
-  async #buffer(batch: Batch, payload: Buffer, gzipped: boolean): Promise<void> {
+  /**
+   * Stores the batch in the node's replay buffer; the parts are settled as buffered or unavailable.
+   * A `divert` push that finds the node live again (its buffer drained meanwhile) is sent live.
+   */
+  async #buffer(batch: Batch, payload: Buffer, gzipped: boolean, kind: PushKind): Promise<void> {
     const node = this.#node;
-    node.buffering = true;
-    node.pushesInFlight++;
+    let result: 'stored' | 'full' | 'live';
     try {
-      const result = await this.#replayBuffer.push(node.name, {
-        db: batch.db,
-        rp: batch.rp,
-        precision: batch.precision,
-        points: batch.lines,
-        enqueuedAt: Date.now(),
-        gzipped,
-        payload,
-      });
-      if (result === 'stored') {
-        node.buffered.entries++;
-        node.buffered.points += batch.lines;
-        node.buffered.bytes += payload.length;
-        node.buffered.oldestAt ??= Date.now();
-        this.#nodeMetrics.buffered.inc(batch.lines);
-        batch.settle(PART_BUFFERED);
-      } else {
-        this.#metrics.pointsRejected.labels('unavailable').inc(batch.lines);
-        batch.settle({ kind: 'unavailable', node: node.name, reason: 'its replay buffer is full' });
-      }
+      result = await this.#replayBuffer.push(
+        node.name,
+        { db: batch.db, rp: batch.rp, precision: batch.precision, points: batch.lines, enqueuedAt: Date.now(), gzipped, payload },
+        kind,
+      );
     } catch (err) {
       this.#metrics.redisErrors.labels('replay_push').inc();
       this.#metrics.pointsRejected.labels('unavailable').inc(batch.lines);
       batch.settle({ kind: 'unavailable', node: node.name, reason: `Redis: ${(err as Error).message}` });
-    } finally {
-      node.pushesInFlight--;
+      return;
     }
+    if (result === 'live') {
+      node.buffering = false;
+      await this.#writeLive(batch, payload, gzipped);
+      return;
+    }
+    if (result === 'full') {
+      this.#metrics.pointsRejected.labels('unavailable').inc(batch.lines);
+      batch.settle({ kind: 'unavailable', node: node.name, reason: 'its replay buffer is full' });
+      return;
+    }
+    node.buffering = true;
+    node.buffered.entries++;
+    node.buffered.points += batch.lines;
+    node.buffered.bytes += payload.length;
+    node.buffered.oldestAt ??= Date.now();
+    this.#nodeMetrics.buffered.inc(batch.lines);
+    batch.settle(PART_BUFFERED);
   }
 
   /** Sends everything open now (shutdown); resolves when nothing is waiting or in flight. */

@@ -90,7 +90,7 @@ describe('ReplayBuffer', () => {
   it('reads batches back oldest first, as pushed', async () => {
     const { replay } = buffer();
     const pushed = [batch(1), batch(2, { db: 'other', gzipped: true, payload: gzipSync('x v=1\n') }), batch(3, { rp: 'week' })];
-    for (const b of pushed) expect(await replay.push('a1', b)).toBe('stored');
+    for (const b of pushed) expect(await replay.push('a1', b, 'failed')).toBe('stored');
     const all = await replay.read('a1', 10);
     expect(all.map(({ size: _size, ...rest }) => ({ ...rest, payload: Buffer.from(rest.payload) }))).toEqual(pushed);
     expect((await replay.read('a1', 2)).map((b) => b.points)).toEqual([1, 2]);
@@ -98,23 +98,24 @@ describe('ReplayBuffer', () => {
 
   it('keeps each node\'s batches apart', async () => {
     const { replay } = buffer();
-    await replay.push('a1', batch(1));
-    await replay.push('a2', batch(2));
-    await replay.push('a1', batch(3));
+    await replay.push('a1', batch(1), 'failed');
+    await replay.push('a2', batch(2), 'failed');
+    await replay.push('a1', batch(3), 'failed');
     expect((await replay.read('a1', 10)).map((b) => b.points)).toEqual([1, 3]);
     expect((await replay.read('a2', 10)).map((b) => b.points)).toEqual([2]);
   });
 
   it('keeps exact stats: entries, points, bytes and the oldest enqueue time', async () => {
     const { replay } = buffer();
-    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null });
+    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null, buffering: false });
     const pushed = [batch(4, { enqueuedAt: 1000 }), batch(6, { enqueuedAt: 2000 }), batch(1, { enqueuedAt: 3000 })];
-    for (const b of pushed) await replay.push('a1', b);
+    for (const b of pushed) await replay.push('a1', b, 'failed');
     expect(await replay.stats('a1')).toEqual({
       entries: 3,
       points: 11,
       bytes: pushed.reduce((sum, b) => sum + encodeEntry(b).length, 0),
       oldestAt: 1000,
+      buffering: true,
     });
   });
 
@@ -123,12 +124,12 @@ describe('ReplayBuffer', () => {
     const second = batch(3);
     const cap = encodeEntry(first).length + encodeEntry(second).length;
     const { replay } = buffer(cap);
-    expect(await replay.push('a1', first)).toBe('stored');
-    expect(await replay.push('a1', second)).toBe('stored');
+    expect(await replay.push('a1', first, 'failed')).toBe('stored');
+    expect(await replay.push('a1', second, 'failed')).toBe('stored');
     const full = await replay.stats('a1');
     expect(full.bytes).toBe(cap);
 
-    expect(await replay.push('a1', batch(1))).toBe('full');
+    expect(await replay.push('a1', batch(1), 'failed')).toBe('full');
     expect(await replay.stats('a1')).toEqual(full);
     expect((await replay.read('a1', 10)).map((b) => b.points)).toEqual([2, 3]);
   });
@@ -136,55 +137,56 @@ describe('ReplayBuffer', () => {
   it('answers full for a batch larger than the whole cap of an empty buffer', async () => {
     const big = batch(50);
     const { replay } = buffer(encodeEntry(big).length - 1);
-    expect(await replay.push('a1', big)).toBe('full');
-    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null });
+    expect(await replay.push('a1', big, 'failed')).toBe('full');
+    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null, buffering: false });
   });
 
   it('trims the replayed head and lowers the totals by exactly what was removed', async () => {
     const { replay } = buffer();
     const pushed = [batch(1, { enqueuedAt: 10 }), batch(2, { enqueuedAt: 20 }), batch(3, { enqueuedAt: 30 })];
-    for (const b of pushed) await replay.push('a1', b);
+    for (const b of pushed) await replay.push('a1', b, 'failed');
     expect(await replay.acquire('a1', 'me', 10_000)).toBe(true);
     const head = await replay.read('a1', 2);
     expect(await replay.trim('a1', 'me', head)).toBe(1);
-    expect(await replay.stats('a1')).toEqual({ entries: 1, points: 3, bytes: encodeEntry(pushed[2] as BufferedBatch).length, oldestAt: 30 });
+    expect(await replay.stats('a1')).toEqual({ entries: 1, points: 3, bytes: encodeEntry(pushed[2] as BufferedBatch).length, oldestAt: 30, buffering: true });
     expect((await replay.read('a1', 10)).map((b) => b.points)).toEqual([3]);
   });
 
   it('trimming to empty resets the totals (no drift for the next pushes)', async () => {
     const { replay, keys } = buffer();
-    await replay.push('a1', batch(1));
-    await replay.push('a1', batch(2));
+    await replay.push('a1', batch(1), 'failed');
+    await replay.push('a1', batch(2), 'failed');
     expect(await replay.acquire('a1', 'me', 10_000)).toBe(true);
     expect(await replay.trim('a1', 'me', await replay.read('a1', 10))).toBe(0);
-    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null });
+    // Empty, but still buffering until the replayer ends it (goLive).
+    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null, buffering: true });
     expect(await client().exists(keys.replayTotals('a1'), keys.replayEntries('a1'), keys.replayTimes('a1'))).toBe(0);
 
     const next = batch(5, { enqueuedAt: 5000 });
-    await replay.push('a1', next);
-    expect(await replay.stats('a1')).toEqual({ entries: 1, points: 5, bytes: encodeEntry(next).length, oldestAt: 5000 });
+    await replay.push('a1', next, 'failed');
+    expect(await replay.stats('a1')).toEqual({ entries: 1, points: 5, bytes: encodeEntry(next).length, oldestAt: 5000, buffering: true });
   });
 
   it('trimming to empty resets totals a wrong trim count left behind', async () => {
     // The totals are bookkeeping next to the list: if they ever drift (here: a trim told about
     // fewer bytes and points than it removed), emptying the buffer must bring them back to zero.
     const { replay } = buffer();
-    await replay.push('a1', batch(1));
-    await replay.push('a1', batch(2));
+    await replay.push('a1', batch(1), 'failed');
+    await replay.push('a1', batch(2), 'failed');
     expect(await replay.acquire('a1', 'me', 10_000)).toBe(true);
     const [first, second] = await replay.read('a1', 2);
     if (!first || !second) throw new Error('two batches expected');
     expect(await replay.trim('a1', 'me', [{ ...first, size: first.size - 1, points: first.points + 1 }])).toBe(1);
     expect(await replay.stats('a1')).toMatchObject({ entries: 1, bytes: second.size + 1, points: second.points - 1 });
     expect(await replay.trim('a1', 'me', [second])).toBe(0);
-    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null });
+    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null, buffering: true });
   });
 
   it('trims a batch of 0 points while other batches remain', async () => {
     // push() takes a batch of 0 points, so trim() must be able to remove it again.
     const { replay } = buffer();
-    await replay.push('a1', batch(1, { points: 0 }));
-    await replay.push('a1', batch(2));
+    await replay.push('a1', batch(1, { points: 0 }), 'failed');
+    await replay.push('a1', batch(2), 'failed');
     expect(await replay.acquire('a1', 'me', 10_000)).toBe(true);
     expect(await replay.trim('a1', 'me', await replay.read('a1', 1))).toBe(1);
     expect(await replay.stats('a1')).toMatchObject({ entries: 1, points: 2 });
@@ -203,8 +205,8 @@ describe('the replay lease', () => {
 
   it('a trim with a token that does not hold the lease returns -1 and removes nothing', async () => {
     const { replay } = buffer();
-    await replay.push('a1', batch(1));
-    await replay.push('a1', batch(2));
+    await replay.push('a1', batch(1), 'failed');
+    await replay.push('a1', batch(2), 'failed');
     const before = await replay.stats('a1');
     const head = await replay.read('a1', 1);
     // nobody holds it
@@ -218,7 +220,7 @@ describe('the replay lease', () => {
 
   it('fences a holder whose lease expired and was taken over', async () => {
     const { replay } = buffer();
-    await replay.push('a1', batch(1));
+    await replay.push('a1', batch(1), 'failed');
     expect(await replay.acquire('a1', 'slow', 100)).toBe(true);
     const head = await replay.read('a1', 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -245,5 +247,38 @@ describe('the replay lease', () => {
     expect(await replay.acquire('a1', 'proxy-2', 10_000)).toBe(false);
     await replay.release('a1', 'proxy-1');
     expect(await replay.acquire('a1', 'proxy-2', 10_000)).toBe(true);
+  });
+});
+
+describe('ReplayBuffer live/buffering state', () => {
+  // The state in Redis decides, for every proxy process at once, whether a node's writes go live or
+  // to its buffer: no write may land in the buffer behind a newer write that went live.
+  it('refuses a divert push while the node is live, and stores nothing', async () => {
+    const { replay } = buffer();
+    expect(await replay.push('a1', batch(1), 'divert')).toBe('live');
+    expect(await replay.stats('a1')).toEqual({ entries: 0, points: 0, bytes: 0, oldestAt: null, buffering: false });
+  });
+
+  it('a failed push makes the node buffering; divert pushes are then stored behind it', async () => {
+    const { replay } = buffer();
+    expect(await replay.push('a1', batch(1), 'failed')).toBe('stored');
+    expect(await replay.push('a1', batch(2), 'divert')).toBe('stored');
+    expect((await replay.stats('a1')).buffering).toBe(true);
+    expect((await replay.read('a1', 10)).map((b) => b.points)).toEqual([1, 2]);
+  });
+
+  it('goes live only for the lease holder, and only once the buffer is empty', async () => {
+    const { replay } = buffer();
+    await replay.push('a1', batch(1), 'failed');
+    expect(await replay.goLive('a1', 'nobody')).toBe('lease-lost');
+    expect(await replay.acquire('a1', 'holder', 10_000)).toBe(true);
+    expect(await replay.goLive('a1', 'holder')).toBe('not-empty');
+    expect((await replay.stats('a1')).buffering).toBe(true);
+    const entries = await replay.read('a1', 10);
+    expect(await replay.trim('a1', 'holder', entries)).toBe(0);
+    expect(await replay.goLive('a1', 'holder')).toBe('live');
+    expect((await replay.stats('a1')).buffering).toBe(false);
+    // From now on a process that still believes the node is buffering sends its batch live.
+    expect(await replay.push('a1', batch(3), 'divert')).toBe('live');
   });
 });

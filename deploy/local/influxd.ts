@@ -26,9 +26,22 @@ export interface InfluxdOptions {
   http?: string[];
 }
 
+/**
+ * Starts influxd; ports not given are picked free — and picked again (up to 3 tries) if another
+ * process takes one first, as happens when tests run side by side.
+ */
 export async function startInfluxd(options: InfluxdOptions): Promise<InfluxdServer> {
-  const port = options.port ?? (await freePort());
-  const rpcPort = options.rpcPort ?? (await freePort());
+  const chosen = options.port === undefined || options.rpcPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()), options.rpcPort ?? (await freePort()));
+    } catch (err) {
+      if (!chosen || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(options: InfluxdOptions, port: number, rpcPort: number): Promise<InfluxdServer> {
   const dir = options.dir;
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'influxdb.conf');

@@ -34,8 +34,24 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(options: { dir: string; port?: number; extraArgs?: string[] }): Promise<RedisServer> {
-  const port = options.port ?? (await freePort());
+export interface RedisOptions {
+  dir: string;
+  port?: number;
+  extraArgs?: string[];
+}
+
+/** Starts redis-server; a port not given is picked free, and picked again (up to 3 tries) if taken meanwhile. */
+export async function startRedis(options: RedisOptions): Promise<RedisServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()));
+    } catch (err) {
+      if (options.port !== undefined || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(options: RedisOptions, port: number): Promise<RedisServer> {
   mkdirSync(options.dir, { recursive: true });
   const args = [
     '--port', String(port),

@@ -79,9 +79,18 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   const dir = mkdtempSync(join(tmpdir(), 'influxring-test-'));
   const redis = await startRedis({ dir: join(dir, 'redis') });
   const specs = options.circles.flatMap((count, c) => Array.from({ length: count }, (_, n) => ({ c, n, name: nodeName(c, n) })));
-  const started = await Promise.all(
+  const results = await Promise.allSettled(
     specs.map((spec) => startInfluxd({ name: spec.name, dir: join(dir, spec.name), http: options.influxdHttp })),
   );
+  const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    // Leave nothing running behind a failed start.
+    await Promise.all(started.map((node) => node.stop()));
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw (failure as PromiseRejectedResult).reason;
+  }
   const nodes = options.circles.map((_, c) => started.filter((_, i) => specs[i]?.c === c));
   for (const node of started) {
     for (const db of options.databases ?? ['demo']) await query(node.url, `CREATE DATABASE "${db}"`);
@@ -145,6 +154,11 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await cluster.startProxy();
+  try {
+    await cluster.startProxy();
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
   return cluster;
 }
