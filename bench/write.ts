@@ -3,7 +3,7 @@
 // clients) measures: direct to one influxd; the proxy with 1 circle × 2 nodes; the proxy with
 // 2 circles × 1 node. Counts the points that landed on the nodes, and prints points/s, latency
 // percentiles, the proxy's CPU per point and the ratios to direct.
-//   npm run bench -- [--seconds 10] [--rounds 1] [--processes 1]
+//   npm run bench -- [--seconds 10] [--rounds 1] [--processes 1] [--extended]
 // INFLUXRING_* variables reach the proxy (e.g. INFLUXRING_WRITE_GZIP=false).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,12 @@ interface Row {
 const LOADS: Load[] = [
   { name: '5000-line × 8', lines: 5000, concurrency: 8 },
   { name: '10-line × 16', lines: 10, concurrency: 16 },
+];
+
+/** With --extended: how small writes scale with more clients (more clients, larger node batches). */
+const EXTENDED_LOADS: Load[] = [
+  { name: '10-line × 64', lines: 10, concurrency: 64 },
+  { name: '10-line × 256', lines: 10, concurrency: 256 },
 ];
 
 const TARGETS: Target[] = [
@@ -154,7 +160,7 @@ async function main(): Promise<void> {
 
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const load of LOADS) {
+      for (const load of process.argv.includes('--extended') ? [...LOADS, ...EXTENDED_LOADS] : LOADS) {
         let direct: number | null = null;
         for (const target of TARGETS) {
           const db = `bench_${round}_${load.lines}_${target.circles === null ? 'direct' : target.circles.length}`;

@@ -81,32 +81,40 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   const app = Fastify({ logger: false, return503OnClosing: false, keepAliveTimeout: 65_000, requestTimeout: 0 });
   let closing = false;
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks of every request are synchronous (no promise per request); auth adds an async one.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-influxdb-version', topology.influxdbVersion);
+    reply.header('x-influxdb-build', 'OSS');
+    reply.header('x-influxring-version', INFLUXRING_VERSION);
+    (request as { startedAt?: number }).startedAt = performance.now();
     if (closing) {
       // Requests that still arrive on open connections while stopping: retry elsewhere.
       const err = new ProxyError('IRX_ERR_WRITE_SHUTTING_DOWN');
       reply.header('connection', 'close');
       const send = request.url.startsWith('/api/v2/') ? sendV2Error : sendV1Error;
-      await send(reply, err.status, err.message, config.replay.retryAfterSeconds);
+      send(reply, err.status, err.message, config.replay.retryAfterSeconds);
       return;
     }
-    reply.header('x-influxdb-version', topology.influxdbVersion);
-    reply.header('x-influxdb-build', 'OSS');
-    reply.header('x-influxring-version', INFLUXRING_VERSION);
-    (request as { startedAt?: number }).startedAt = performance.now();
-    if (!auth.enabled || request.url.startsWith('/ping')) return;
-    const err = await auth.check(request.query as Record<string, unknown>, request.headers.authorization);
-    if (err !== null) {
-      metrics.requestsRejected.labels('auth').inc();
-      const send = request.url.startsWith('/api/v2/') ? sendV2Error : sendV1Error;
-      await send(reply, err.status, err.message);
-    }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  if (auth.enabled) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url.startsWith('/ping')) return;
+      const err = await auth.check(request.query as Record<string, unknown>, request.headers.authorization);
+      if (err !== null) {
+        metrics.requestsRejected.labels('auth').inc();
+        const send = request.url.startsWith('/api/v2/') ? sendV2Error : sendV1Error;
+        await send(reply, err.status, err.message);
+      }
+    });
+  }
+  app.addHook('onResponse', (request, reply, done) => {
     const started = (request as { startedAt?: number }).startedAt;
-    if (started === undefined) return;
-    const endpoint = request.routeOptions.url ?? 'unknown';
-    metrics.requestDuration.labels(endpoint, String(reply.statusCode)).observe((performance.now() - started) / 1000);
+    if (started !== undefined) {
+      const endpoint = request.routeOptions.url ?? 'unknown';
+      metrics.requestDuration.labels(endpoint, String(reply.statusCode)).observe((performance.now() - started) / 1000);
+    }
+    done();
   });
 
   app.setErrorHandler((err: FastifyError | ProxyError, request, reply) => {
@@ -130,8 +138,9 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   // Write bodies are line protocol whatever their Content-Type says: read them raw, within limits.
   await app.register(async (writes) => {
     // influxd ignores Content-Type (the influx CLI even sends an empty one): so do we.
-    writes.addHook('onRequest', async (request) => {
+    writes.addHook('onRequest', (request, _reply, done) => {
       request.headers['content-type'] = 'text/plain';
+      done();
     });
     writes.removeAllContentTypeParsers();
     writes.addContentTypeParser('*', (request, payload, done) => {

@@ -4,11 +4,11 @@
 import type { Config } from '../config/schema.js';
 import { ProxyError } from './errors.js';
 import type { KnownDatabases } from './known-databases.js';
-import { parseErrorMessage, scanLines, unescapeMeasurement, type LineSink } from './line-protocol.js';
+import { parseErrorMessage, scanLines, type LineSink } from './line-protocol.js';
+import { MeasurementOwners, databaseSeed, type ShardTarget } from './measurement-owners.js';
 import type { Metrics, RejectReason } from './metrics.js';
 import type { InfluxNode } from './node.js';
 import { receiveTime } from './precision.js';
-import { shardKey } from './shard-key.js';
 import type { Topology } from './topology.js';
 import type { NodeBatcher } from './write-batcher.js';
 import { WriteRequest, type WriteResult } from './write-request.js';
@@ -84,36 +84,37 @@ class Part {
 class RequestScan implements LineSink {
   readonly parts: (Part | undefined)[];
   readonly errors: string[] = [];
-  readonly #topology: Topology;
+  readonly #targets: MeasurementOwners;
   readonly #nodeIndex: Map<InfluxNode, number>;
   readonly #body: Buffer;
   readonly #db: string;
+  readonly #seed: number;
   lines = 0;
   needsTimestamp = false;
-  // The previous line's measurement and owners: consecutive lines usually share them.
+  // The previous line's measurement: consecutive lines usually share it.
   #lastStart = -1;
   #lastEnd = -1;
-  #lastOwners: readonly InfluxNode[] = [];
-  #lastKey = '';
+  #last: ShardTarget | null = null;
 
-  constructor(topology: Topology, nodeIndex: Map<InfluxNode, number>, body: Buffer, db: string) {
+  constructor(targets: MeasurementOwners, nodeIndex: Map<InfluxNode, number>, body: Buffer, db: string) {
     this.parts = new Array<Part | undefined>(nodeIndex.size);
-    this.#topology = topology;
+    this.#targets = targets;
     this.#nodeIndex = nodeIndex;
     this.#body = body;
     this.#db = db;
+    this.#seed = databaseSeed(db);
   }
 
   line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean): void {
-    let owners = this.#lastOwners;
-    const newKey = !this.#sameMeasurement(start, measurementEnd);
-    if (newKey) {
-      this.#lastKey = shardKey(this.#db, unescapeMeasurement(this.#body, start, measurementEnd));
-      owners = this.#topology.owners(this.#lastKey);
-      this.#lastOwners = owners;
+    let target = this.#last;
+    const changed = target === null || !this.#sameMeasurement(start, measurementEnd);
+    if (changed) {
+      target = this.#targets.lookup(this.#db, this.#seed, this.#body, start, measurementEnd);
+      this.#last = target;
       this.#lastStart = start;
       this.#lastEnd = measurementEnd;
     }
+    const { owners, key } = target as ShardTarget;
     if (!hasTimestamp) this.needsTimestamp = true;
     for (let i = 0; i < owners.length; i++) {
       const node = owners[i] as InfluxNode;
@@ -123,7 +124,7 @@ class RequestScan implements LineSink {
         part = new Part(node);
         this.parts[index] = part;
       }
-      if (newKey) part.shardKeys.add(this.#lastKey);
+      if (changed) part.shardKeys.add(key);
       part.add(start, end, !hasTimestamp);
     }
     this.lines++;
@@ -135,7 +136,7 @@ class RequestScan implements LineSink {
 
   #sameMeasurement(start: number, end: number): boolean {
     const length = end - start;
-    if (this.#lastStart < 0 || this.#lastEnd - this.#lastStart !== length) return false;
+    if (this.#lastEnd - this.#lastStart !== length) return false;
     const body = this.#body;
     const last = this.#lastStart;
     for (let i = 0; i < length; i++) if (body[start + i] !== body[last + i]) return false;
@@ -144,7 +145,7 @@ class RequestScan implements LineSink {
 }
 
 export class WriteRouter {
-  readonly #topology: Topology;
+  readonly #targets: MeasurementOwners;
   readonly #batchers: Map<InfluxNode, NodeBatcher>;
   readonly #nodeIndex: Map<InfluxNode, number>;
   readonly #metrics: Metrics;
@@ -153,7 +154,7 @@ export class WriteRouter {
   readonly #retryAfter: number;
 
   constructor(topology: Topology, batchers: Map<InfluxNode, NodeBatcher>, known: KnownDatabases, metrics: Metrics, config: Config) {
-    this.#topology = topology;
+    this.#targets = new MeasurementOwners(topology, config.ring.cacheSize);
     this.#batchers = batchers;
     this.#nodeIndex = new Map(topology.nodes.map((node, i) => [node, i]));
     this.#metrics = metrics;
@@ -163,7 +164,7 @@ export class WriteRouter {
   }
 
   async write(input: WriteInput, endpoint: string): Promise<WriteResponse> {
-    const scan = new RequestScan(this.#topology, this.#nodeIndex, input.body, input.db);
+    const scan = new RequestScan(this.#targets, this.#nodeIndex, input.body, input.db);
     scanLines(input.body, { precision: input.precision, maxLineBytes: this.#maxLineBytes }, scan);
     this.#metrics.pointsReceived.labels(endpoint).inc(scan.lines);
     if (scan.errors.length > 0) this.#countParseErrors(scan.errors);

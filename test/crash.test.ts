@@ -5,37 +5,15 @@
 // replays a buffer (its lease must expire and another process must finish the replay); one of several
 // proxy processes (processes: 2) killed while a node is down.
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from './helpers/cluster.js';
-import { nodeHealth, nodeHealthOnNewConnection, ownerIn, saveLogs, startLoad, waitActive, waitUntil, type Load } from './helpers/load.js';
+import { describe, expect, it } from 'vitest';
+import type { TestCluster } from './helpers/cluster.js';
+import { expectAckedEverywhere, faultTest, nodeHealth, nodeHealthOnNewConnection, ownerIn, waitActive, waitUntil } from './helpers/load.js';
 
 const MEASUREMENTS = Array.from({ length: 8 }, (_, i) => `crash${i}`);
 
-let cluster: TestCluster | null = null;
-let load: Load | null = null;
-
-afterEach(async (context) => {
-  await load?.stop();
-  load = null;
-  if (cluster && context.task.result?.state === 'fail') console.error(`logs of the failed test: ${saveLogs(cluster.dir, context.task.name)}`);
-  await cluster?.stop();
-  cluster = null;
-});
-
-async function verifyEverywhere(c: TestCluster, l: Load): Promise<void> {
-  const stats = await l.stop();
-  const reports = await l.verify(c.nodes);
-  console.log(`${l.name}:`, JSON.stringify({ stats, reports }));
-  // Every request was retried until it got a 204.
-  expect(stats.unackedRequests, JSON.stringify(stats)).toBe(0);
-  for (const [i, report] of reports.entries()) {
-    expect(report.missing, `circle ${i}: acknowledged points missing, e.g. ${report.missingSample.join(', ')}`).toBe(0);
-    expect(report.unexpected, `circle ${i}`).toBe(0);
-    expect(report.wrongTime, `circle ${i}`).toBe(0);
-    expect(report.duplicates, `circle ${i}`).toBe(0);
-    expect(report.distinct, `circle ${i}`).toBe(stats.ackedPoints);
-  }
-}
+// Writers retry until they get a 204: expectAckedEverywhere also asserts that no request was left
+// unacknowledged.
+const t = faultTest();
 
 async function killProxy(c: TestCluster): Promise<void> {
   const proc = c.proxyProcess;
@@ -46,24 +24,21 @@ async function killProxy(c: TestCluster): Promise<void> {
 
 describe('kill -9 of the proxy under load', () => {
   it('loses no acknowledged point', async () => {
-    cluster = await startCluster({ circles: [2, 2], proxyProcess: true });
-    const c = cluster;
-    load = startLoad({ url: c.url, name: 'crash_plain', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
+    const c = await t.startCluster({ circles: [2, 2], proxyProcess: true });
+    const load = t.startLoad({ url: c.url, name: 'crash_plain', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
     await load.progress(100);
     await killProxy(c);
     // Writers find the proxy gone and keep retrying.
-    const l = load;
-    await waitUntil('writers failing against the dead proxy', () => l.stats().failedAttempts > 0, 10_000);
+    await waitUntil('writers failing against the dead proxy', () => load.stats().failedAttempts > 0, 10_000);
     await c.startProxy();
     await load.progress(100);
-    await verifyEverywhere(c, load);
+    await expectAckedEverywhere(load, c.nodes);
   });
 
   it('loses nothing acknowledged that lived only in Redis while a node was down', async () => {
-    cluster = await startCluster({ circles: [2, 2], proxyProcess: true });
-    const c = cluster;
+    const c = await t.startCluster({ circles: [2, 2], proxyProcess: true });
     const victim = ownerIn(c.nodes[0] ?? [], 'demo', 'crash0');
-    load = startLoad({ url: c.url, name: 'crash_down', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
+    const load = t.startLoad({ url: c.url, name: 'crash_down', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
     await load.progress(50);
     await victim.stop();
     await waitUntil(
@@ -87,20 +62,19 @@ describe('kill -9 of the proxy under load', () => {
     await victim.restart();
     await waitActive(c.url, victim.name, 45_000);
     await load.progress(50);
-    await verifyEverywhere(c, load);
+    await expectAckedEverywhere(load, c.nodes);
   });
 
   it('loses nothing when the proxy dies while it replays a buffer', async () => {
     // Small replay batches make the replay last long enough to be interrupted; a short lease lets the
     // next process take over soon.
-    cluster = await startCluster({
+    const c = await t.startCluster({
       circles: [2, 2],
       proxyProcess: true,
       config: { replay: { batchLines: 1000, lockTtl: '3s' } },
     });
-    const c = cluster;
     const victim = ownerIn(c.nodes[0] ?? [], 'demo', 'crash0');
-    load = startLoad({ url: c.url, name: 'crash_replay', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
+    const load = t.startLoad({ url: c.url, name: 'crash_replay', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
     await load.progress(20);
     await victim.stop();
     await waitUntil(`${victim.name} buffering`, async () => (await nodeHealth(c.url, victim.name)).buffered.points > 0, 20_000);
@@ -122,17 +96,16 @@ describe('kill -9 of the proxy under load', () => {
     await c.startProxy();
     await waitActive(c.url, victim.name, 45_000);
     await load.progress(50);
-    await verifyEverywhere(c, load);
+    await expectAckedEverywhere(load, c.nodes);
   });
 
   it('loses nothing when one of several proxy processes is killed while a node is down', async () => {
-    cluster = await startCluster({ circles: [2, 2], proxyProcess: true, config: { processes: 2 } });
-    const c = cluster;
+    const c = await t.startCluster({ circles: [2, 2], proxyProcess: true, config: { processes: 2 } });
     const primary = c.proxyProcess?.child.pid;
     if (primary === undefined) throw new Error('no proxy process');
     await waitUntil('2 proxy processes', () => workers(primary).length === 2, 20_000);
     const victim = ownerIn(c.nodes[0] ?? [], 'demo', 'crash0');
-    load = startLoad({ url: c.url, name: 'crash_workers', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
+    const load = t.startLoad({ url: c.url, name: 'crash_workers', measurements: MEASUREMENTS, writers: 4, batchLines: 200 });
     await load.progress(50);
     await victim.stop();
     await waitUntil(`${victim.name} buffering`, async () => (await nodeHealth(c.url, victim.name)).buffered.points > 0, 20_000);
@@ -158,7 +131,7 @@ describe('kill -9 of the proxy under load', () => {
       async () => JSON.stringify(await nodeHealthOnNewConnection(c.url, victim.name)),
     );
     await load.progress(50);
-    await verifyEverywhere(c, load);
+    await expectAckedEverywhere(load, c.nodes);
   });
 });
 

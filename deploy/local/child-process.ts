@@ -82,3 +82,25 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A server we own that can be stopped, killed (a crash) and started again with its ports and data. */
+export interface Restartable {
+  process: OwnedProcess;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/** Launches a server and wraps it so that `restart()` launches it the same way again. */
+export async function restartable(launch: () => Promise<OwnedProcess>): Promise<Restartable> {
+  const server: Restartable = {
+    process: await launch(),
+    stop: () => server.process.stop(),
+    kill: () => server.process.kill(),
+    async restart() {
+      await server.process.stop();
+      server.process = await launch();
+    },
+  };
+  return server;
+}

@@ -2,19 +2,14 @@
 // one machine without clashing).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, waitFor, type OwnedProcess } from './child-process.js';
+import { restartable, startProcess, waitFor, type OwnedProcess, type Restartable } from './child-process.js';
 import { freePort } from './free-port.js';
 
-export interface InfluxdServer {
+export interface InfluxdServer extends Restartable {
   readonly name: string;
   readonly port: number;
   readonly url: string;
   readonly dir: string;
-  process: OwnedProcess;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  /** Starts it again with the same ports and data. */
-  restart(): Promise<void>;
 }
 
 export interface InfluxdOptions {
@@ -82,18 +77,5 @@ async function startOnce(options: InfluxdOptions, port: number, rpcPort: number)
     );
     return proc;
   };
-  const server: InfluxdServer = {
-    name: options.name,
-    port,
-    url,
-    dir,
-    process: await launch(),
-    stop: () => server.process.stop(),
-    kill: () => server.process.kill(),
-    async restart() {
-      await server.process.stop();
-      server.process = await launch();
-    },
-  };
-  return server;
+  return Object.assign(await restartable(launch), { name: options.name, port, url, dir });
 }

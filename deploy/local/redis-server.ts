@@ -3,18 +3,13 @@
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { startProcess, waitFor, type OwnedProcess } from './child-process.js';
+import { restartable, startProcess, waitFor, type OwnedProcess, type Restartable } from './child-process.js';
 import { freePort } from './free-port.js';
 
-export interface RedisServer {
+export interface RedisServer extends Restartable {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
-  process: OwnedProcess;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  /** Starts it again on the same port and data directory. */
-  restart(): Promise<void>;
 }
 
 function ping(port: number): Promise<boolean> {
@@ -69,17 +64,5 @@ async function startOnce(options: RedisOptions, port: number): Promise<RedisServ
     await waitFor(`redis-server on port ${port}`, () => ping(port), 10_000, proc);
     return proc;
   };
-  const server: RedisServer = {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    dir: options.dir,
-    process: await launch(),
-    stop: () => server.process.stop(),
-    kill: () => server.process.kill(),
-    async restart() {
-      await server.process.stop();
-      server.process = await launch();
-    },
-  };
-  return server;
+  return Object.assign(await restartable(launch), { port, url: `redis://127.0.0.1:${port}`, dir: options.dir });
 }

@@ -12,14 +12,18 @@
 // present that was never sent; distinct points equal acknowledged points only when no request was
 // left unacknowledged.
 //
-// The verifier reads every point back from the nodes of a circle directly (the proxy has no /query).
+// The verifier reads every point back from the nodes of a circle directly (the proxy has no /query);
+// expectAckedEverywhere() turns its reports into the assertions of a test. faultTest() is the common
+// scaffolding of a fault test: the cluster and loads it started are cleaned up after each test.
 // Also here: waiting for a condition, and reading the proxy's /health and /metrics.
 import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { afterEach, expect } from 'vitest';
 import { createHashRing } from '../../proxy/hash-ring.js';
 import { shardKey } from '../../proxy/shard-key.js';
+import { startCluster, type ClusterOptions, type TestCluster } from './cluster.js';
 
 export interface LoadOptions {
   /** Base URL of the proxy. */
@@ -395,6 +399,108 @@ function isInfluxError(body: string, header: string | string[] | undefined): boo
 
 export function startLoad(options: LoadOptions): Load {
   return new Load(options).start();
+}
+
+export interface AckedCheck {
+  /** Names the load in the log line and the messages (default: the load's name). */
+  label?: string;
+  /**
+   * Requests may be left unacknowledged (false: the writers retried until every request got a 204, so
+   * there must be none). Their points may be present: each circle must then hold the acknowledged
+   * points plus some of theirs, and nothing else.
+   */
+  allowUnacked?: boolean;
+  /** Not a single attempt may have failed (every request got a 204 at once). */
+  noFailedAttempts?: boolean;
+  /** More to print in the log line besides the stats and the reports. */
+  log?: Record<string, unknown>;
+}
+
+/**
+ * Stops the load (if not yet stopped), reads it back from every circle and asserts that every
+ * acknowledged point is on every circle exactly once, with its timestamp, and nothing that was never
+ * acknowledged (unless allowed). Returns the stats and reports for further checks.
+ */
+export async function expectAckedEverywhere(
+  load: Load,
+  circles: readonly (readonly NodeRef[])[],
+  check: AckedCheck = {},
+): Promise<{ stats: LoadStats; reports: CircleReport[] }> {
+  const stats = await load.stop();
+  const reports = await load.verify(circles);
+  const label = check.label ?? load.name;
+  console.log(`${label}:`, JSON.stringify({ stats, reports, ...check.log }));
+  if (check.noFailedAttempts) expect(stats.failedAttempts, `${label}: ${JSON.stringify(stats)}`).toBe(0);
+  if (!check.allowUnacked) expect(stats.unackedRequests, `${label}: ${JSON.stringify(stats)}`).toBe(0);
+  for (const [i, report] of reports.entries()) {
+    const where = `${label}, circle ${i}`;
+    expect(report.missing, `${where}: acknowledged points missing, e.g. ${report.missingSample.join(', ')}`).toBe(0);
+    expect(report.unexpected, where).toBe(0);
+    expect(report.wrongTime, where).toBe(0);
+    expect(report.duplicates, where).toBe(0);
+    if (check.allowUnacked) {
+      // Besides the acknowledged points, only points of the requests left unanswered at the end.
+      expect(report.distinct, where).toBe(stats.ackedPoints + report.fromUnacked);
+      expect(report.fromUnacked, `${where}: points of unacknowledged requests`).toBeLessThanOrEqual(stats.unackedPoints);
+    } else {
+      expect(report.distinct, where).toBe(stats.ackedPoints);
+    }
+    // Each point once: rows = distinct + duplicates + unexpected.
+    expect(report.rows, where).toBe(report.distinct);
+  }
+  return { stats, reports };
+}
+
+/** The cluster and loads of the current fault test; faultTest() cleans them up after each test. */
+export interface FaultTest {
+  /** The cluster of the current test (null before it starts one, and after cleanup). */
+  cluster: TestCluster | null;
+  /** The loads of the current test, stopped in cleanup. */
+  loads: Load[];
+  /** startCluster(), remembered for cleanup. */
+  startCluster(options: ClusterOptions): Promise<TestCluster>;
+  /** startLoad(), remembered for cleanup. */
+  startLoad(options: LoadOptions): Load;
+}
+
+/** Extra cleanup of a fault test, at the two places it may need. */
+export interface FaultCleanup {
+  /** Runs first, before the loads are stopped (e.g. to continue a node stopped with SIGSTOP). */
+  first?: () => void | Promise<void>;
+  /** Runs after the logs are saved, right before the cluster is stopped (e.g. to unmount a node's disk). */
+  beforeClusterStop?: () => void | Promise<void>;
+}
+
+/**
+ * Registers the cleanup of a fault test (call once at the top of a test file) and returns the state
+ * it cleans: after each test the loads are stopped, the logs saved when the test failed (saveLogs),
+ * and the cluster stopped.
+ */
+export function faultTest(extra: FaultCleanup = {}): FaultTest {
+  const state: FaultTest = {
+    cluster: null,
+    loads: [],
+    async startCluster(options) {
+      state.cluster = await startCluster(options);
+      return state.cluster;
+    },
+    startLoad(options) {
+      const load = startLoad(options);
+      state.loads.push(load);
+      return load;
+    },
+  };
+  afterEach(async (context) => {
+    await extra.first?.();
+    await Promise.all(state.loads.map((load) => load.stop()));
+    state.loads = [];
+    const { cluster } = state;
+    if (cluster && context.task.result?.state === 'fail') console.error(`logs of the failed test: ${saveLogs(cluster.dir, context.task.name)}`);
+    await extra.beforeClusterStop?.();
+    await cluster?.stop();
+    state.cluster = null;
+  });
+  return state;
 }
 
 interface Series {
