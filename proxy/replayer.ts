@@ -16,8 +16,15 @@ import type { NodeOutcome } from './node-outcome.js';
 import type { ReplayBuffer, StoredBatch } from './replay-buffer.js';
 
 const READ_WINDOW = 64;
+/** Replay batches' worth of bytes read from Redis at once. */
+const READ_BATCHES = 4;
 
-type Step = 'continue' | 'stop';
+/**
+ * What a replay step did with the head of the buffer: `done` — replayed (or dropped) and trimmed;
+ * `blocked` — kept at the head, to be tried again (nothing behind it may pass it); `stop` — the node
+ * failed or the lease is lost.
+ */
+type Step = 'done' | 'blocked' | 'stop';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -118,15 +125,23 @@ export class Replayer {
         this.#metrics.observeNode(node);
         return;
       }
-      if ((await this.#replay(this.#group(entries), token)) === 'stop') return;
+      // Replay the entries read, group by group, from the head; read again once they are used up.
+      let rest = entries;
+      while (rest.length > 0 && !this.#stopped && !this.#leaseLost && node.healthy) {
+        const group = this.#group(rest);
+        const step = await this.#replay(group, token);
+        if (step === 'stop') return;
+        if (step === 'blocked') break;
+        rest = rest.slice(group.length);
+      }
     }
   }
 
-  /** How many entries to read at once: enough to fill a replay batch, never hundreds of megabytes. */
+  /** How many entries to read at once: a few replay batches' worth, never hundreds of megabytes. */
   #readWindow(): number {
     const { entries, bytes } = this.#node.buffered;
     if (entries === 0 || bytes === 0) return 8;
-    return Math.max(1, Math.min(READ_WINDOW, Math.floor(this.#options.batchBytes / (bytes / entries))));
+    return Math.max(1, Math.min(READ_WINDOW, Math.floor((READ_BATCHES * this.#options.batchBytes) / (bytes / entries))));
   }
 
   /** The longest run of head entries with the same destination, within the replay batch limits. */
@@ -163,8 +178,11 @@ export class Replayer {
     }
     if (group.length > 1) {
       // Find the batch the node refuses: replay them one at a time.
-      for (const entry of group) if ((await this.#replay([entry], token)) === 'stop') return 'stop';
-      return 'continue';
+      for (const entry of group) {
+        const step = await this.#replay([entry], token);
+        if (step !== 'done') return step;
+      }
+      return 'done';
     }
     if (outcome.kind === 'too-large') return this.#replayHalves(first, token);
     if (outcome.scope === 'request') {
@@ -181,7 +199,7 @@ export class Replayer {
     }
     this.#node.recordError(`replay blocked: ${outcome.error} (the database exists on other nodes; create it on ${this.#node.name})`);
     await sleep(this.#options.retryDelay);
-    return 'continue';
+    return 'blocked';
   }
 
   /** One buffered batch larger than the node takes: send it in two halves of whole lines. */
@@ -226,6 +244,6 @@ export class Replayer {
     buffered.entries = left;
     buffered.points = Math.max(0, buffered.points - points);
     buffered.bytes = Math.max(0, buffered.bytes - bytes);
-    return 'continue';
+    return 'done';
   }
 }

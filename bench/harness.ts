@@ -1,0 +1,185 @@
+// What the benchmarks share: their own Redis and influxd processes, a proxy process per topology, the
+// load generator (a separate process, so its CPU is not the proxy's), point counts read back from the
+// nodes, and the CPU time of a process.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startProcess, waitFor, type OwnedProcess } from '../deploy/local/child-process.js';
+import { freePort } from '../deploy/local/free-port.js';
+import { startInfluxd, type InfluxdServer } from '../deploy/local/influxd.js';
+import { startRedis, type RedisServer } from '../deploy/local/redis-server.js';
+import { projectRoot } from '../proxy/version.js';
+
+export interface Load {
+  name: string;
+  lines: number;
+  concurrency: number;
+}
+
+export interface GeneratorResult {
+  requests: number;
+  acknowledged: number;
+  failed: number;
+  elapsed: number;
+  p50: number;
+  p99: number;
+  failures: Record<string, number>;
+  lastTimestamp: string;
+}
+
+/** Measurements of the generated points (m0…m15). */
+export const MEASUREMENTS = 16;
+
+export function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : (process.argv[at + 1] ?? fallback);
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU seconds (user + system) of a process and its direct children. */
+export function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === pid || Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+export async function query(url: string, q: string, db?: string): Promise<{ results: { series?: { values: unknown[][] }[]; error?: string }[] }> {
+  const params = new URLSearchParams({ q });
+  if (db) params.set('db', db);
+  const response = await fetch(`${url}/query`, { method: 'POST', body: params });
+  return (await response.json()) as { results: { series?: { values: unknown[][] }[]; error?: string }[] };
+}
+
+/** Points of the generated measurements in `db` on one node. */
+export async function countPoints(node: InfluxdServer, db: string): Promise<number> {
+  const body = await query(node.url, 'SELECT count(v) FROM /^m/', db);
+  return (body.results[0]?.series ?? []).reduce((sum, series) => sum + Number(series.values[0]?.[1] ?? 0), 0);
+}
+
+function generatorArgs(url: string, path: string, load: Load, seconds: number, base: bigint): string[] {
+  return [
+    join(projectRoot(), 'dist', 'bench', 'load-generator.js'),
+    '--url', url,
+    '--path', path,
+    '--concurrency', String(load.concurrency),
+    '--lines', String(load.lines),
+    '--seconds', String(seconds),
+    '--measurements', String(MEASUREMENTS),
+    '--base', String(base),
+  ];
+}
+
+/** Runs the load generator to the end (blocking: nothing else happens meanwhile). */
+export function runGenerator(url: string, path: string, load: Load, seconds: number, base: bigint): GeneratorResult {
+  const out = execFileSync(process.execPath, generatorArgs(url, path, load, seconds, base), { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(out.toString()) as GeneratorResult;
+}
+
+/** Starts the load generator and goes on; resolves with its result when it ends. */
+export function startGenerator(url: string, path: string, load: Load, seconds: number, base: bigint): Promise<GeneratorResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, generatorArgs(url, path, load, seconds, base), { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(JSON.parse(stdout) as GeneratorResult);
+    });
+  });
+}
+
+export interface BenchProxy {
+  readonly proc: OwnedProcess;
+  readonly url: string;
+}
+
+/** Redis and influxd nodes `a` and `b` of a benchmark, in a temporary directory. */
+export class BenchCluster {
+  readonly dir: string;
+  readonly redis: RedisServer;
+  readonly #nodes: Map<string, InfluxdServer>;
+
+  private constructor(dir: string, redis: RedisServer, nodes: Map<string, InfluxdServer>) {
+    this.dir = dir;
+    this.redis = redis;
+    this.#nodes = nodes;
+  }
+
+  static async start(): Promise<BenchCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'influxring-bench-'));
+    const redis = await startRedis({ dir: join(dir, 'redis') });
+    const nodes = new Map<string, InfluxdServer>();
+    for (const name of ['a', 'b']) nodes.set(name, await startInfluxd({ name, dir: join(dir, name) }));
+    return new BenchCluster(dir, redis, nodes);
+  }
+
+  get nodes(): InfluxdServer[] {
+    return [...this.#nodes.values()];
+  }
+
+  node(name: string): InfluxdServer {
+    const node = this.#nodes.get(name);
+    if (node === undefined) throw new Error(`no node ${name}`);
+    return node;
+  }
+
+  /** A proxy process for `circles` (node names per circle); INFLUXRING_* variables reach it. */
+  async startProxy(circles: string[][], processes: string, extra: Record<string, unknown> = {}): Promise<BenchProxy> {
+    const port = await freePort();
+    const config = {
+      listen: `127.0.0.1:${port}`,
+      processes: processes === 'auto' ? 'auto' : Number(processes),
+      redis: { url: this.redis.url, keyPrefix: `bench${port}` },
+      log: { level: 'warn' },
+      ...extra,
+      circles: circles.map((names, c) => ({ name: `circle-${c}`, nodes: names.map((name) => ({ name, url: this.node(name).url })) })),
+    };
+    const file = join(this.dir, `proxy-${port}.yaml`);
+    writeFileSync(file, stringify(config));
+    const proc = startProcess('proxy', process.execPath, [join(projectRoot(), 'dist', 'proxy', 'main.js'), '--config', file], join(this.dir, `proxy-${port}.log`));
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('proxy', async () => (await fetch(`${url}/ping`)).status === 204, 20_000, proc);
+    return { proc, url };
+  }
+
+  async createDatabase(db: string): Promise<void> {
+    for (const node of this.#nodes.values()) await query(node.url, `CREATE DATABASE "${db}"`);
+  }
+
+  async dropDatabase(db: string): Promise<void> {
+    for (const node of this.#nodes.values()) await query(node.url, `DROP DATABASE "${db}"`);
+  }
+
+  async stop(): Promise<void> {
+    for (const node of this.#nodes.values()) await node.stop();
+    await this.redis.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+interface ProxyHealth {
+  circles: { nodes: { name: string; active: boolean; buffered: { points: number } }[] }[];
+}
+
+export async function proxyHealth(url: string): Promise<ProxyHealth> {
+  return (await (await fetch(`${url}/health`)).json()) as ProxyHealth;
+}
+
+/** A counter of the proxy's /metrics (summed over label sets matching `labels`). */
+export async function metric(url: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
