@@ -88,7 +88,7 @@ export const configSchema = z
         maxInFlightPerNode: positiveInt.prefault(4).describe('Batches in flight to one node at once (its connection pool size).'),
         maxPendingBytesPerNode: size
           .prefault('64MiB')
-          .describe('Bytes waiting for a free in-flight slot of one node; beyond it batches go to the replay buffer.'),
+          .describe('Bytes waiting for a live node that does not keep up; beyond it the node goes to buffering (its writes in flight are aborted and buffered too).'),
         gzip: z
           .union([z.boolean(), z.literal('auto')])
           .prefault('auto')
@@ -113,7 +113,9 @@ export const configSchema = z
         maxBytesPerNode: size.prefault('1GiB').describe('Cap of one node\'s replay buffer in Redis; when full, writers get 503.'),
         batchLines: positiveInt.prefault(10_000).describe('Most lines replayed to a node in one request.'),
         batchBytes: size.prefault('8MiB').describe('Most bytes replayed to a node in one request.'),
-        lockTtl: duration.prefault('10s').describe('Lease of the one replayer of a node; renewed while it replays.'),
+        lockTtl: duration
+          .prefault('10s')
+          .describe('Lease of the one replayer of a node, renewed while it replays; also the longest a write waits for a buffer being drained.'),
         retryDelay: duration.prefault('1s').describe('Pause before replaying again after the node refused a batch.'),
         retryAfterSeconds: positiveInt.prefault(5).describe('`Retry-After` sent with a 503 when data can go nowhere.'),
       })

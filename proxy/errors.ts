@@ -43,7 +43,3 @@ export class ProxyError extends Error {
     this.status = ERRORS[code].status;
   }
 }
-
-export function proxyError(code: ErrorCode, ...args: (string | number)[]): ProxyError {
-  return new ProxyError(code, args);
-}

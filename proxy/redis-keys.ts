@@ -29,7 +29,8 @@ export class RedisKeys {
 
   /**
    * `buffering` while the node's writes must go to its buffer (set by a push, in the same script);
-   * absent when writes go live (removed by the replayer, atomically with finding the buffer empty).
+   * `draining` while the replayer sends the last entries; absent when writes go live (removed by the
+   * replayer, atomically with finding the buffer empty).
    */
   replayState(node: string): string {
     return this.#node(node, 'replay-state');

@@ -61,13 +61,22 @@ export function decodeEntry(entry: Buffer): StoredBatch {
   return { db, rp, precision, points, enqueuedAt, gzipped, payload: entry.subarray(at), size: entry.length };
 }
 
+// The node's state key: `buffering` while its writes must go to its buffer; `draining` while the
+// replayer sends the last entries (writes wait briefly, so none overtakes them); absent when writes go
+// live. Invariant: the state is absent only when the buffer is empty.
+
 // PUSH — KEYS: entries, times, totals, state. ARGV: entry, enqueuedAt, byte cap, points, kind.
-// kind `failed`: the node could not take the batch; it is stored and the node's state becomes
-// `buffering`. kind `divert`: the node was not tried because this process believes it is buffering;
-// refused with -2 when the state says live (the buffer was drained meanwhile: send it live instead).
-// Returns the new length, -1 when the entry would take the buffer over its cap, -2 as said.
+// kind `failed`: the node could not take the batch; it is stored and the state becomes `buffering`
+// (also from `draining`: the replay goes on). kind `divert`: the node was not tried because this
+// process believes it is buffering; stored if the state is `buffering`, refused with -3 while
+// `draining` (wait and push again), refused with -2 when live (send it to the node).
+// Returns the new length, -1 when the entry would take the buffer over its cap, -2 / -3 as said.
 const PUSH = `
-if ARGV[5] == 'divert' and redis.call('GET', KEYS[4]) ~= 'buffering' then return -2 end
+local state = redis.call('GET', KEYS[4])
+if ARGV[5] == 'divert' then
+  if state == 'draining' then return -3 end
+  if state ~= 'buffering' then return -2 end
+end
 local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
 local size = string.len(ARGV[1])
 if bytes + size > tonumber(ARGV[3]) then return -1 end
@@ -79,13 +88,22 @@ redis.call('SET', KEYS[4], 'buffering')
 return redis.call('LLEN', KEYS[1])
 `;
 
-// GO_LIVE — KEYS: entries, state, lock. ARGV: token. The replayer ends buffering, only if it holds
-// the lease and the buffer is empty: after this, every process's pushes of kind `divert` are refused,
-// so no write can land in the buffer behind a newer live write. Returns 1 (live), 0 (not empty),
-// -1 (lease lost).
+// DRAIN — KEYS: state, lock. ARGV: token. The replayer has reached the end of the buffer: new writes
+// now wait (instead of queueing behind it) while it sends the last entries. Returns 1, or -1 when the
+// lease is lost.
+const DRAIN = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+if redis.call('GET', KEYS[1]) == 'buffering' then redis.call('SET', KEYS[1], 'draining') end
+return 1
+`;
+
+// GO_LIVE — KEYS: entries, state, lock. ARGV: token. Ends buffering if the caller holds the lease, the
+// buffer is empty and no failed push came since DRAIN (which would have set `buffering` again).
+// Returns 1 (live), 0 (not yet), -1 (lease lost).
 const GO_LIVE = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
 if redis.call('LLEN', KEYS[1]) > 0 then return 0 end
+if redis.call('GET', KEYS[2]) == 'buffering' then return 0 end
 redis.call('DEL', KEYS[2])
 return 1
 `;
@@ -136,6 +154,7 @@ interface ReplayCommands {
     points: number,
     kind: PushKind,
   ): Promise<number>;
+  irxReplayDrain(state: string, lock: string, token: string): Promise<number>;
   irxReplayGoLive(entries: string, state: string, lock: string, token: string): Promise<number>;
   irxReplayTrim(entries: string, times: string, totals: string, lock: string, token: string, count: number, bytes: number, points: number): Promise<number>;
   irxReplayRenew(lock: string, token: string, ttl: number): Promise<number>;
@@ -149,6 +168,7 @@ export class ReplayBuffer {
 
   constructor(redis: RedisClient, keys: RedisKeys, maxBytesPerNode: number) {
     redis.defineCommand('irxReplayPush', { numberOfKeys: 4, lua: PUSH });
+    redis.defineCommand('irxReplayDrain', { numberOfKeys: 2, lua: DRAIN });
     redis.defineCommand('irxReplayGoLive', { numberOfKeys: 3, lua: GO_LIVE });
     redis.defineCommand('irxReplayTrim', { numberOfKeys: 4, lua: TRIM });
     redis.defineCommand('irxReplayRenew', { numberOfKeys: 1, lua: RENEW });
@@ -160,9 +180,10 @@ export class ReplayBuffer {
 
   /**
    * Stores a batch at the tail: 'stored'; 'full' when the node's cap would be exceeded; 'live' when
-   * a `divert` push finds the node live again (nothing stored). Throws when Redis fails.
+   * a `divert` push finds the node live again, 'wait' when it finds the buffer draining (nothing
+   * stored in either case). Throws when Redis fails.
    */
-  async push(node: string, batch: BufferedBatch, kind: PushKind): Promise<'stored' | 'full' | 'live'> {
+  async push(node: string, batch: BufferedBatch, kind: PushKind): Promise<'stored' | 'full' | 'live' | 'wait'> {
     const k = this.#keys;
     const result = await this.#redis.irxReplayPush(
       k.replayEntries(node),
@@ -175,10 +196,16 @@ export class ReplayBuffer {
       batch.points,
       kind,
     );
-    return result === -1 ? 'full' : result === -2 ? 'live' : 'stored';
+    return result === -1 ? 'full' : result === -2 ? 'live' : result === -3 ? 'wait' : 'stored';
   }
 
-  /** Ends buffering if the caller holds the lease and the buffer is empty. */
+  /** The replayer reached the end of the buffer: new writes wait while it sends the last entries. */
+  async drain(node: string, token: string): Promise<'draining' | 'lease-lost'> {
+    const k = this.#keys;
+    return (await this.#redis.irxReplayDrain(k.replayState(node), k.replayLock(node), token)) === 1 ? 'draining' : 'lease-lost';
+  }
+
+  /** Ends buffering if the caller holds the lease, the buffer is empty and no failed push came since drain(). */
   async goLive(node: string, token: string): Promise<'live' | 'not-empty' | 'lease-lost'> {
     const k = this.#keys;
     const result = await this.#redis.irxReplayGoLive(k.replayEntries(node), k.replayState(node), k.replayLock(node), token);
@@ -226,7 +253,7 @@ export class ReplayBuffer {
       bytes: Number(totals[0] ?? 0),
       points: Number(totals[1] ?? 0),
       oldestAt: oldest === null ? null : Number(oldest),
-      buffering: state === 'buffering',
+      buffering: state === 'buffering' || state === 'draining',
     };
   }
 

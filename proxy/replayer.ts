@@ -1,10 +1,11 @@
 // Replays a node's buffer once the node is healthy again: oldest batches first, consecutive batches
 // for the same destination merged into one request (concatenated gzip members are one valid gzip
 // stream), each removed from Redis only after the node accepted it. One process replays a node at a
-// time (a renewed lease). The node's state in Redis says `buffering` from the first push until the
-// replayer finds the buffer empty and ends it in the same script; until then every process sends new
-// writes for that node to the buffer, so no write overtakes an older buffered one, and replay (large
-// merged batches) outpaces live traffic.
+// time (a renewed lease). The node's state in Redis says `buffering` from the first push on; every
+// process then sends that node's writes to the buffer, so no write overtakes an older buffered one,
+// and replay (large merged batches) outpaces live traffic. When the replayer reaches the end of the
+// buffer it sets `draining`: new writes wait for a moment instead of queueing, the last entries are
+// sent, and the replayer ends buffering in the script that finds the buffer empty.
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -111,7 +112,11 @@ export class Replayer {
   async #drain(token: string): Promise<void> {
     const node = this.#node;
     while (!this.#stopped && !this.#leaseLost && node.healthy) {
-      const entries = await this.#buffer.read(node.name, this.#readWindow());
+      const window = this.#readWindow();
+      const entries = await this.#buffer.read(node.name, window);
+      // The end of the buffer is in sight: make new writes wait (briefly) instead of queueing behind
+      // it, or under steady traffic the buffer would never be empty and the node never live again.
+      if (entries.length < window && (await this.#buffer.drain(node.name, token)) === 'lease-lost') return;
       if (entries.length === 0) {
         // Empty: end buffering in Redis, atomically with finding it empty, for every process.
         const state = await this.#buffer.goLive(node.name, token);

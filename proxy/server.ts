@@ -59,7 +59,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   const batchers = new Map<InfluxNode, NodeBatcher>();
   const replayers = new Map<InfluxNode, Replayer>();
   for (const node of topology.nodes) {
-    batchers.set(node, new NodeBatcher(node, config.write, replayBuffer, metrics, log));
+    batchers.set(node, new NodeBatcher(node, config.write, config.replay.lockTtl, replayBuffer, metrics, log));
     replayers.set(node, new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log));
   }
   const health = new HealthChecker(topology, replayBuffer, replayers, known, config.health, metrics, log);

@@ -15,6 +15,10 @@ import type { PushKind, ReplayBuffer } from './replay-buffer.js';
 import { PART_ACCEPTED, PART_BUFFERED, type PartOutcome, type WriteRequest } from './write-request.js';
 
 const gzipAsync = promisify(gzip);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How often a push waiting for a draining buffer asks again. */
+const DRAIN_POLL_MS = 2;
 
 interface Part {
   readonly request: WriteRequest;
@@ -68,7 +72,6 @@ class Batch {
 
 export type WriteOptions = Config['write'];
 
-
 export class NodeBatcher {
   readonly #node: InfluxNode;
   readonly #options: WriteOptions;
@@ -81,13 +84,17 @@ export class NodeBatcher {
   /** Closed batches waiting for an in-flight slot, oldest first. */
   readonly #ready: Batch[] = [];
   #waitingBytes = 0;
+  /** Batches in flight to the node, and to its replay buffer. */
+  #liveInFlight = 0;
+  #pushInFlight = 0;
   /** Shard keys of the batches in flight, with how many batches carry each. */
   readonly #inFlightKeys = new Map<string, number>();
   readonly #gzip: boolean;
+  readonly #drainWait: number;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
 
-  constructor(node: InfluxNode, options: WriteOptions, replayBuffer: ReplayBuffer, metrics: Metrics, log: Logger) {
+  constructor(node: InfluxNode, options: WriteOptions, drainWait: number, replayBuffer: ReplayBuffer, metrics: Metrics, log: Logger) {
     this.#node = node;
     this.#options = options;
     this.#replayBuffer = replayBuffer;
@@ -95,6 +102,7 @@ export class NodeBatcher {
     this.#nodeMetrics = metrics.node(node);
     this.#log = log;
     this.#gzip = options.gzip === 'auto' ? !node.loopback : options.gzip;
+    this.#drainWait = drainWait;
   }
 
   /** Batches and parts not yet handed to the node or the replay buffer. */
@@ -131,20 +139,24 @@ export class NodeBatcher {
   }
 
   /**
-   * Sends batches while the node has free in-flight slots: closed batches first, then open ones that
-   * are due, all in creation order. A batch sharing a shard key with a batch in flight, or with an
-   * earlier batch still waiting, waits too: every node then applies the writes of a measurement in the
-   * same order, so circles cannot diverge (which write wins a field type, which value a point keeps).
+   * Sends batches while there are free slots: closed batches first, then open ones that are due, all
+   * in creation order. A live node has `maxInFlightPerNode` slots for writes to it; a node that is not
+   * live has as many for pushes to its replay buffer (so a batch stuck on a frozen node never holds up
+   * the pushes). A batch sharing a shard key with a batch in flight, or with an earlier batch still
+   * waiting, waits too: every node then applies the writes of a measurement in the same order, so
+   * circles cannot diverge (which write wins a field type, which value a point keeps).
    */
   #pump(): void {
     const max = this.#options.maxInFlightPerNode;
-    if (this.#node.inFlight >= max) return;
+    const live = this.#node.live;
+    const busy = (): number => (live ? this.#liveInFlight : this.#pushInFlight);
+    if (busy() >= max) return;
     let blocked: Set<string> | null = null;
     const hold = (batch: Batch): void => {
       blocked ??= new Set<string>();
       for (const key of batch.shardKeys) blocked.add(key);
     };
-    for (let i = 0; i < this.#ready.length && this.#node.inFlight < max; ) {
+    for (let i = 0; i < this.#ready.length && busy() < max; ) {
       const batch = this.#ready[i] as Batch;
       if (this.#conflicts(batch, blocked)) {
         hold(batch);
@@ -152,20 +164,20 @@ export class NodeBatcher {
         continue;
       }
       this.#ready.splice(i, 1);
-      this.#send(batch);
+      this.#send(batch, live);
     }
     const now = performance.now();
     for (const [key, batch] of this.#open) {
-      if (this.#node.inFlight >= max) break;
+      if (busy() >= max) break;
       // To an idle node a batch goes at once; behind a batch in flight it gathers lines for
       // flushAge (like Nagle's algorithm). Later open batches are younger: stop at the first.
-      if (this.#node.inFlight > 0 && now - batch.createdAt < this.#options.flushAge) break;
+      if (busy() > 0 && now - batch.createdAt < this.#options.flushAge) break;
       if (this.#conflicts(batch, blocked)) {
         hold(batch);
         continue;
       }
       this.#open.delete(key);
-      this.#send(batch);
+      this.#send(batch, live);
     }
     this.#armTimer();
   }
@@ -173,7 +185,8 @@ export class NodeBatcher {
   /** An open batch waiting only for its age goes when it is flushAge old (or a batch comes back). */
   #armTimer(): void {
     if (this.#timer !== null || this.#open.size === 0) return;
-    if (this.#node.inFlight === 0 || this.#node.inFlight >= this.#options.maxInFlightPerNode) return;
+    const busy = this.#node.live ? this.#liveInFlight : this.#pushInFlight;
+    if (busy === 0 || busy >= this.#options.maxInFlightPerNode) return;
     const oldest = this.#open.values().next().value as Batch;
     const wait = this.#options.flushAge - (performance.now() - oldest.createdAt);
     if (wait <= 0) return;
@@ -190,39 +203,45 @@ export class NodeBatcher {
     return false;
   }
 
-  #send(batch: Batch): void {
-    this.#waitingBytes -= batch.bytes;
-    this.#node.inFlight++;
-    for (const key of batch.shardKeys) this.#inFlightKeys.set(key, (this.#inFlightKeys.get(key) ?? 0) + 1);
+  #send(batch: Batch, live: boolean): void {
+    this.#hold(batch, live);
     void this.#deliver(batch).finally(() => {
-      for (const key of batch.shardKeys) {
-        const left = (this.#inFlightKeys.get(key) ?? 1) - 1;
-        if (left === 0) this.#inFlightKeys.delete(key);
-        else this.#inFlightKeys.set(key, left);
-      }
-      this.#node.inFlight--;
+      this.#release(batch, live);
       this.#pump();
     });
   }
 
-  /** Too much is waiting for this node: send the waiting batches to its replay buffer instead. */
-  #divert(): void {
-    const batches = [...this.#ready, ...this.#open.values()];
-    this.#ready.length = 0;
-    this.#open.clear();
-    this.#log.warn({ node: this.#node.name, bytes: this.#waitingBytes }, 'node is not keeping up; buffering its waiting batches');
-    this.#node.buffering = true;
-    for (const batch of batches) {
-      this.#waitingBytes -= batch.bytes;
-      // Counted in flight (beyond the slot limit) so that drain() waits for it.
-      this.#node.inFlight++;
-      void this.#compress(batch.body())
-        .then(({ payload, gzipped }) => this.#buffer(batch, payload, gzipped, 'failed'))
-        .finally(() => {
-          this.#node.inFlight--;
-          this.#pump();
-        });
+  /** The batch leaves the queues: in flight in its lane, its shard keys held until it is settled. */
+  #hold(batch: Batch, live: boolean): void {
+    this.#waitingBytes -= batch.bytes;
+    if (live) this.#liveInFlight++;
+    else this.#pushInFlight++;
+    this.#node.inFlight++;
+    for (const key of batch.shardKeys) this.#inFlightKeys.set(key, (this.#inFlightKeys.get(key) ?? 0) + 1);
+  }
+
+  #release(batch: Batch, live: boolean): void {
+    for (const key of batch.shardKeys) {
+      const left = (this.#inFlightKeys.get(key) ?? 1) - 1;
+      if (left === 0) this.#inFlightKeys.delete(key);
+      else this.#inFlightKeys.set(key, left);
     }
+    if (live) this.#liveInFlight--;
+    else this.#pushInFlight--;
+    this.#node.inFlight--;
+  }
+
+  /**
+   * Too much waits for a live node that does not keep up: from now on its writes go to its replay
+   * buffer. The writes in flight to it are aborted, so they are buffered first (they hold their shard
+   * keys until then, and what waits behind them follows in order), and nobody waits for a stuck node.
+   */
+  #divert(): void {
+    if (!this.#node.live) return;
+    this.#log.warn({ node: this.#node.name, bytes: this.#waitingBytes }, 'node is not keeping up; buffering its writes');
+    this.#node.buffering = true;
+    this.#node.abortInFlight(`node ${this.#node.name} is not keeping up: more than ${this.#options.maxPendingBytesPerNode} bytes wait for it`);
+    this.#pump();
   }
 
   async #compress(body: Buffer): Promise<{ payload: Buffer; gzipped: boolean }> {
@@ -296,13 +315,17 @@ export class NodeBatcher {
    */
   async #buffer(batch: Batch, payload: Buffer, gzipped: boolean, kind: PushKind): Promise<void> {
     const node = this.#node;
-    let result: 'stored' | 'full' | 'live';
+    const entry = { db: batch.db, rp: batch.rp, precision: batch.precision, points: batch.lines, enqueuedAt: Date.now(), gzipped, payload };
+    // While the replayer sends a buffer's last entries, a push must wait; if the replayer died doing
+    // so, the wait ends after one lease and the batch is stored as failed (buffering resumes).
+    const waitUntil = Date.now() + this.#drainWait;
+    let result: 'stored' | 'full' | 'live' | 'wait';
     try {
-      result = await this.#replayBuffer.push(
-        node.name,
-        { db: batch.db, rp: batch.rp, precision: batch.precision, points: batch.lines, enqueuedAt: Date.now(), gzipped, payload },
-        kind,
-      );
+      for (;;) {
+        result = await this.#replayBuffer.push(node.name, entry, Date.now() < waitUntil ? kind : 'failed');
+        if (result !== 'wait') break;
+        await sleep(DRAIN_POLL_MS);
+      }
     } catch (err) {
       this.#metrics.redisErrors.labels('replay_push').inc();
       this.#metrics.pointsRejected.labels('unavailable').inc(batch.lines);

@@ -8,7 +8,8 @@ import { measurements } from './helpers/influx.js';
 let cluster: TestCluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ circles: [2, 2], config: { write: { flushAge: 50 } } });
+  // One batch in flight per node: requests that arrive meanwhile are merged into the next batch.
+  cluster = await startCluster({ circles: [2, 2], config: { write: { flushAge: 50, maxInFlightPerNode: 1 } } });
 });
 
 afterAll(async () => {

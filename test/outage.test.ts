@@ -108,6 +108,40 @@ describe('node outage under sustained load', () => {
     expect(await metric(c.url, 'influxring_points_buffered_total', { node: victim.name })).toBeGreaterThan(0);
   });
 
+  it('buffers what waits for a node that does not keep up, beyond write.maxPendingBytesPerNode', async () => {
+    // The node freezes, and its health check would take 30 s to say so: once more than 128 KiB wait
+    // for it (48 writers of ~6 KB requests pile up ~290 KB), its writes — those in flight included —
+    // go to the replay buffer and the writers go on.
+    const c = await t.startCluster({
+      circles: [1, 1],
+      config: { write: { maxPendingBytesPerNode: '128KiB', nodeTimeout: '60s' }, health: { timeout: '30s' } },
+    });
+    const victim = c.nodes[0]?.[0];
+    if (victim === undefined) throw new Error('no node');
+    const load = t.startLoad({ url: c.url, name: 'outage_slow', measurements: MEASUREMENTS, writers: 48, batchLines: 100 });
+    await load.progress(20);
+    const pid = victim.process.child.pid;
+    if (pid === undefined) throw new Error('no pid');
+    process.kill(pid, 'SIGSTOP');
+    frozen = pid;
+    const frozenAt = Date.now();
+    await waitUntil(`${victim.name} buffering`, async () => {
+      const n = await nodeHealth(c.url, victim.name);
+      return n.buffering && n.buffered.points > 0;
+    }, 20_000, async () => JSON.stringify(await nodeHealth(c.url, victim.name)));
+    // Writers are not held by the frozen node: they keep getting 204 long before any timeout.
+    await load.progress(100, 20_000);
+    expect(Date.now() - frozenAt).toBeLessThan(30_000);
+    process.kill(pid, 'SIGCONT');
+    frozen = null;
+    await waitActive(c.url, victim.name, 60_000);
+    await load.progress(20);
+    await load.stop();
+    // Every buffer replayed (a busy node may have had its writes diverted too) before counting.
+    for (const node of c.nodes.flat()) await waitActive(c.url, node.name, 60_000);
+    await expectAckedEverywhere(load, c.nodes, { label: 'outage (slow node)', noFailedAttempts: true });
+  });
+
   it('keeps the rest of the buffer when the node fails again during its replay', async () => {
     // Small replay batches make the replay last long enough to be interrupted.
     const c = await t.startCluster({ circles: [2, 2], config: { replay: { batchLines: 1000 } } });

@@ -267,18 +267,36 @@ describe('ReplayBuffer live/buffering state', () => {
     expect((await replay.read('a1', 10)).map((b) => b.points)).toEqual([1, 2]);
   });
 
-  it('goes live only for the lease holder, and only once the buffer is empty', async () => {
+  it('goes live only for the lease holder, once the buffer is empty and draining', async () => {
     const { replay } = buffer();
     await replay.push('a1', batch(1), 'failed');
     expect(await replay.goLive('a1', 'nobody')).toBe('lease-lost');
+    expect(await replay.drain('a1', 'nobody')).toBe('lease-lost');
     expect(await replay.acquire('a1', 'holder', 10_000)).toBe(true);
     expect(await replay.goLive('a1', 'holder')).toBe('not-empty');
-    expect((await replay.stats('a1')).buffering).toBe(true);
     const entries = await replay.read('a1', 10);
     expect(await replay.trim('a1', 'holder', entries)).toBe(0);
+    // Empty but not drained: a push may still be on its way behind the replayer.
+    expect(await replay.goLive('a1', 'holder')).toBe('not-empty');
+    expect(await replay.drain('a1', 'holder')).toBe('draining');
+    expect((await replay.stats('a1')).buffering).toBe(true);
     expect(await replay.goLive('a1', 'holder')).toBe('live');
     expect((await replay.stats('a1')).buffering).toBe(false);
     // From now on a process that still believes the node is buffering sends its batch live.
-    expect(await replay.push('a1', batch(3), 'divert')).toBe('live');
+    expect(await replay.push('a1', batch(3), 'divert'), 'divert after live').toBe('live');
+  });
+
+  it('makes divert pushes wait while draining, and a failed push ends the drain', async () => {
+    const { replay } = buffer();
+    await replay.push('a1', batch(1), 'failed');
+    expect(await replay.acquire('a1', 'holder', 10_000)).toBe(true);
+    expect(await replay.drain('a1', 'holder')).toBe('draining');
+    expect(await replay.push('a1', batch(2), 'divert')).toBe('wait');
+    expect((await replay.read('a1', 10)).map((b) => b.points)).toEqual([1]);
+    // The node failed a batch of another process: buffering again, the drain is over.
+    expect(await replay.push('a1', batch(3), 'failed')).toBe('stored');
+    await replay.trim('a1', 'holder', await replay.read('a1', 10));
+    expect(await replay.goLive('a1', 'holder')).toBe('not-empty');
+    expect(await replay.push('a1', batch(4), 'divert')).toBe('stored');
   });
 });
