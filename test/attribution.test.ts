@@ -3,7 +3,7 @@
 // point gets the node's answer; every other request gets 204 and all its points are on both circles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query, startCluster, type TestCluster } from './helpers/cluster.js';
-import { measurements } from './helpers/influx.js';
+import { expectOnEveryCircle, measurements, perCircle, post, sortRows, type Row } from './helpers/influx.js';
 
 let cluster: TestCluster;
 
@@ -30,45 +30,14 @@ interface WriteSpec {
   body: string;
 }
 
-/** Sends every request at once; answers in the same order. */
+/** Sends every request at once; answers (status and error only) in the same order. */
 async function fire(requests: readonly WriteSpec[]): Promise<Answer[]> {
   return Promise.all(
     requests.map(async ({ path, body }) => {
-      const response = await fetch(`${cluster.url}${path}`, { method: 'POST', body });
-      const text = await response.text();
-      return { status: response.status, error: text === '' ? null : ((JSON.parse(text) as { error?: string }).error ?? text) };
+      const { status, error } = await post(cluster.url, path, body);
+      return { status, error };
     }),
   );
-}
-
-type Row = Record<string, unknown>;
-
-interface QueryBody {
-  results?: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[];
-}
-
-async function select(url: string, q: string, db = 'demo'): Promise<Row[]> {
-  const response = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q, db, epoch: 'ns' }) });
-  const text = (await response.text()).replace(/([[,])(-?\d{16,})(?=[,\]])/g, '$1"$2"');
-  const result = (JSON.parse(text) as QueryBody).results?.[0];
-  if (result?.error) throw new Error(result.error);
-  return (result?.series ?? []).flatMap((series) => series.values.map((values) => Object.fromEntries(series.columns.map((c, i) => [c, values[i]]))));
-}
-
-function sortRows(rows: Row[]): Row[] {
-  return rows.sort((a, b) => String(a.time).localeCompare(String(b.time)) || JSON.stringify(a).localeCompare(JSON.stringify(b)));
-}
-
-/** The rows of `q` in each circle (the circle's nodes together). */
-async function perCircle(q: string, db = 'demo'): Promise<Row[][]> {
-  return Promise.all(cluster.nodes.map(async (circle) => sortRows((await Promise.all(circle.map((node) => select(node.url, q, db)))).flat())));
-}
-
-async function expectOnEveryCircle(q: string, expected: Row[]): Promise<void> {
-  const circles = await perCircle(q);
-  expect(circles).toHaveLength(2);
-  const want = sortRows([...expected]);
-  for (const [c, rows] of circles.entries()) expect(rows, `circle ${c}: ${q}`).toEqual(want);
 }
 
 /** Sum of a per-node histogram series (`_count` or `_sum`) over all nodes. */
@@ -151,8 +120,8 @@ describe('attribution of node errors in merged batches', () => {
         } else expect(answer, `good request ${i} of round ${round}`).toEqual({ status: 204, error: null });
       }
     }
-    await expectOnEveryCircle('SELECT * FROM attr_cpu', expected);
-    await expectOnEveryCircle('SELECT * FROM attr_mem', expectedMem);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM attr_cpu', sortRows(expected));
+    await expectOnEveryCircle(cluster, 'SELECT * FROM attr_mem', sortRows(expectedMem));
   });
 
   it('two requests that give a new measurement\'s field different types: exactly one wins, the same on both circles', async () => {
@@ -185,7 +154,7 @@ describe('attribution of node errors in merged batches', () => {
         `partial write: field type conflict: input field "v" on measurement "${m}" is type ${floatWon ? 'integer' : 'float'}, already exists as type ${floatWon ? 'float' : 'integer'} dropped=1`,
       );
       const winnerRow = floatWon ? { time: ts(base + 500), req: 'float', g: null, v: 1.5 } : { time: ts(base + 501), req: 'integer', g: null, v: 2 };
-      await expectOnEveryCircle(`SELECT * FROM ${m}`, [...goodRows.map((row) => ({ ...row, v: null })), winnerRow]);
+      await expectOnEveryCircle(cluster, `SELECT * FROM ${m}`, sortRows([...goodRows.map((row) => ({ ...row, v: null })), winnerRow]));
     }
   });
 
@@ -202,7 +171,7 @@ describe('attribution of node errors in merged batches', () => {
       await new Promise((resolve) => setTimeout(resolve, 30 + (round % 8) * 10));
       const [smallAnswer] = await fire([{ path: '/write?db=demo', body: `${m},req=integer v=2i ${ts(base + 50_001)}` }]);
       const [largeAnswer] = await bigAnswer;
-      const circles = await perCircle(`SELECT v, req FROM ${m} WHERE req != ''`);
+      const circles = await perCircle(cluster, `SELECT v, req FROM ${m} WHERE req != ''`);
       outcomes.push({ round, float: largeAnswer?.status ?? 0, integer: smallAnswer?.status ?? 0, circles: circles.map((rows) => JSON.stringify(rows.map((row) => [row.req, row.v]))) });
     }
     const wrong = outcomes.filter((o) => o.circles[0] !== o.circles[1] || [o.float, o.integer].sort().join() !== '204,400');
@@ -226,7 +195,7 @@ describe('attribution of node errors in merged batches', () => {
       else if (requests[i] === unknownRp) expect(answer).toEqual({ status: 500, error: 'retention policy not found: attr_nope' });
       else expect(answer, `good request ${i}`).toEqual({ status: 204, error: null });
     }
-    await expectOnEveryCircle('SELECT * FROM attr_db', expected);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM attr_db', sortRows(expected));
   });
 
   it('a database dropped on the nodes behind the proxy\'s back: the nodes\' 404 reaches only the requests for it', async () => {
@@ -257,6 +226,6 @@ describe('attribution of node errors in merged batches', () => {
       if (gone.includes(request)) expect(answer).toEqual({ status: 404, error: 'database not found: "attr_gone"' });
       else expect(answer, `good request ${i}`).toEqual({ status: 204, error: null });
     }
-    await expectOnEveryCircle('SELECT * FROM attr_alive', expected);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM attr_alive', sortRows(expected));
   });
 });

@@ -16,6 +16,8 @@ import { hashPassword } from '../proxy/auth.js';
 import { createLogger } from '../proxy/logger.js';
 import { createProxy, type Proxy } from '../proxy/server.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { post, selectRows, type Answer, type Credentials, type Row } from './helpers/influx.js';
+import { metric } from './helpers/load.js';
 
 const USER = 'writer';
 // a colon and a space: Basic auth splits at the first colon only
@@ -57,20 +59,9 @@ afterAll(async () => {
   if (standaloneDir) rmSync(standaloneDir, { recursive: true, force: true });
 });
 
-interface Answer {
-  status: number;
-  error: string | null;
-}
-
-async function send(url: string, path: string, headers: Record<string, string> = {}, body = 'auth_m v=1 1700000000000000000'): Promise<Answer & { headers: Headers }> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', body, headers });
-  const text = await response.text();
-  let error: string | null = null;
-  if (text !== '') {
-    const parsed = JSON.parse(text) as { error?: string; message?: string };
-    error = parsed.error ?? parsed.message ?? null;
-  }
-  return { status: response.status, error, headers: response.headers };
+/** A write to `url` (by default of one point), answered as `post` does. */
+async function send(url: string, path: string, headers: Record<string, string> = {}, body = 'auth_m v=1 1700000000000000000'): Promise<Answer> {
+  return post(url, path, body, headers);
 }
 
 function basic(user: string, password: string): Record<string, string> {
@@ -83,28 +74,9 @@ function query(credentials: { u: string; p?: string }): string {
   return params.toString();
 }
 
-type Row = Record<string, unknown>;
-
-async function select(url: string, q: string, credentials?: { u: string; p: string }): Promise<Row[]> {
-  const params = new URLSearchParams({ q, db: 'demo', epoch: 'ns' });
-  const auth = credentials ? `?${new URLSearchParams(credentials).toString()}` : '';
-  const response = await fetch(`${url}/query${auth}`, { method: 'POST', body: params });
-  const text = (await response.text()).replace(/([[,])(-?\d{16,})(?=[,\]])/g, '$1"$2"');
-  const body = JSON.parse(text) as { error?: string; results?: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
-  const result = body.results?.[0];
-  if (body.error ?? result?.error) throw new Error(body.error ?? result?.error);
-  return (result?.series ?? []).flatMap((series) => series.values.map((values) => Object.fromEntries(series.columns.map((c, i) => [c, values[i]]))));
-}
-
 /** Rows of `q` on every node of `of`, one list per node. */
-async function onEveryNode(of: TestCluster, q: string, credentials?: { u: string; p: string }): Promise<Row[][]> {
-  return Promise.all(of.nodes.flat().map((node) => select(node.url, q, credentials)));
-}
-
-async function metricValue(name: string, reason: string): Promise<number> {
-  const text = await (await fetch(`${cluster.url}/metrics`, { headers: basic(USER, PASSWORD) })).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{reason="${reason}"} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+async function onEveryNode(of: TestCluster, q: string, credentials?: Credentials): Promise<Row[][]> {
+  return Promise.all(of.nodes.flat().map((node) => selectRows(node.url, q, { credentials })));
 }
 
 function influxCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -226,11 +198,11 @@ describe('proxy auth compared with an auth-enabled influxd', () => {
   });
 
   it('refusals are counted as influxring_requests_rejected_total{reason="auth"}', async () => {
-    const before = await metricValue('influxring_requests_rejected_total', 'auth');
+    const before = await metric(cluster.url, 'influxring_requests_rejected_total', { reason: 'auth' }, basic(USER, PASSWORD));
     await send(cluster.url, '/write?db=demo');
     await send(cluster.url, '/write?db=demo', basic(USER, 'wrong'));
     await send(cluster.url, '/api/v2/write?bucket=demo');
-    expect((await metricValue('influxring_requests_rejected_total', 'auth')) - before).toBe(3);
+    expect((await metric(cluster.url, 'influxring_requests_rejected_total', { reason: 'auth' }, basic(USER, PASSWORD))) - before).toBe(3);
   });
 });
 

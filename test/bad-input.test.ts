@@ -11,6 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdServer } from '../deploy/local/influxd.js';
 import { query, startCluster, type TestCluster } from './helpers/cluster.js';
+import { expectOnEveryCircle, perCircle, post, selectRows, type Answer } from './helpers/influx.js';
+import { metric } from './helpers/load.js';
 
 const LIMITS = { maxBodyBytes: 1024 * 1024, maxCompressedBodyBytes: 256 * 1024, maxLineBytes: 1000, requestTimeout: 1000 };
 
@@ -35,76 +37,18 @@ afterAll(async () => {
   if (standaloneDir) rmSync(standaloneDir, { recursive: true, force: true });
 });
 
-interface Answer {
-  status: number;
-  /** The JSON body's `error` (v1) or `message` (v2), or null without a JSON body. */
-  error: string | null;
-  header: string | null;
-  body: string;
-}
-
-async function send(base: string, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, { method: 'POST', body, headers });
-  const text = await response.text();
-  let error: string | null = null;
-  try {
-    const parsed = JSON.parse(text) as { error?: string; message?: string };
-    error = parsed.error ?? parsed.message ?? null;
-  } catch {
-    error = null;
-  }
-  return { status: response.status, error, header: response.headers.get('x-influxdb-error'), body: text };
-}
-
 /** The same request to the proxy and to the standalone influxd, one after the other. */
 async function both(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ proxy: Answer; influxd: Answer }> {
-  const proxy = await send(cluster.url, path, body, headers);
-  const influxd = await send(standalone.url, path, body, headers);
+  const proxy = await post(cluster.url, path, body, headers);
+  const influxd = await post(standalone.url, path, body, headers);
   return { proxy, influxd };
-}
-
-type Row = Record<string, unknown>;
-
-interface QueryBody {
-  results?: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[];
-}
-
-/** Rows of `q` on one node, times as exact nanosecond strings. */
-async function select(url: string, q: string, db = 'demo'): Promise<Row[]> {
-  const response = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q, db, epoch: 'ns' }) });
-  const text = (await response.text()).replace(/([[,])(-?\d{16,})(?=[,\]])/g, '$1"$2"');
-  const result = (JSON.parse(text) as QueryBody).results?.[0];
-  if (result?.error) throw new Error(result.error);
-  return (result?.series ?? []).flatMap((series) => series.values.map((values) => Object.fromEntries(series.columns.map((c, i) => [c, values[i]]))));
-}
-
-/** Rows of `q` in each circle (nodes' rows together, by time). */
-async function perCircle(q: string, db = 'demo'): Promise<Row[][]> {
-  return Promise.all(
-    cluster.nodes.map(async (circle) => {
-      const rows = (await Promise.all(circle.map((node) => select(node.url, q, db)))).flat();
-      return rows.sort((a, b) => String(a.time).localeCompare(String(b.time)));
-    }),
-  );
-}
-
-async function expectOnEveryCircle(q: string, expected: Row[]): Promise<void> {
-  const circles = await perCircle(q);
-  expect(circles).toHaveLength(2);
-  for (const [c, rows] of circles.entries()) expect(rows, `circle ${c}: ${q}`).toEqual(expected);
 }
 
 /** Measurements on every node of the cluster (to check that nothing of a refused write was stored). */
 async function storedAnywhere(measurement: string): Promise<number> {
   let total = 0;
-  for (const node of cluster.nodes.flat()) total += (await select(node.url, `SELECT * FROM "${measurement}"`)).length;
+  for (const node of cluster.nodes.flat()) total += (await selectRows(node.url, `SELECT * FROM "${measurement}"`)).length;
   return total;
-}
-
-async function metricValue(name: string, reason: string): Promise<number> {
-  const text = await (await fetch(`${cluster.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{reason="${reason}"} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 /** Sends `head` (request line and headers) and `body` on a raw socket; resolves with everything read until close or `waitMs`. */
@@ -200,9 +144,9 @@ describe('bad input gets influxd\'s status and message', () => {
   });
 
   it('the messages of the refusals are the documented ones', async () => {
-    expect((await send(cluster.url, '/write?db=bi_nope', 'bi_x v=1')).error).toBe('database not found: "bi_nope"');
-    expect((await send(cluster.url, '/write?db=demo&rp=bi_nope', 'bi_x v=1')).error).toBe('retention policy not found: bi_nope');
-    const missing = await send(cluster.url, '/write', 'bi_x v=1');
+    expect((await post(cluster.url, '/write?db=bi_nope', 'bi_x v=1')).error).toBe('database not found: "bi_nope"');
+    expect((await post(cluster.url, '/write?db=demo&rp=bi_nope', 'bi_x v=1')).error).toBe('retention policy not found: bi_nope');
+    const missing = await post(cluster.url, '/write', 'bi_x v=1');
     expect(missing).toMatchObject({ status: 400, error: 'database is required', header: 'database is required' });
   });
 
@@ -232,9 +176,9 @@ describe('bad input gets influxd\'s status and message', () => {
     expect(influxd.status).toBe(400);
     expect(influxd.error).toBe("partial write: unable to parse 'bi_partial,host=b v=': missing field value\nunable to parse 'not a line': invalid field format dropped=0");
     expect({ status: proxy.status, error: proxy.error, header: proxy.header }).toEqual({ status: 400, error: influxd.error, header: influxd.header });
-    const expected = await select(standalone.url, 'SELECT * FROM bi_partial');
+    const expected = await selectRows(standalone.url, 'SELECT * FROM bi_partial');
     expect(expected).toHaveLength(3);
-    await expectOnEveryCircle('SELECT * FROM bi_partial', expected);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM bi_partial', expected);
   });
 
   it('field type conflict: 400 "partial write: field type conflict …", the other points stored', async () => {
@@ -244,7 +188,7 @@ describe('bad input gets influxd\'s status and message', () => {
     expect(influxd.status).toBe(400);
     expect(influxd.error).toBe('partial write: field type conflict: input field "v" on measurement "bi_conflict" is type integer, already exists as type float dropped=1');
     expect({ status: proxy.status, error: proxy.error, header: proxy.header }).toEqual({ status: 400, error: influxd.error, header: influxd.header });
-    await expectOnEveryCircle('SELECT * FROM bi_conflict', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM bi_conflict', [
       { time: '1700000000000000000', host: 'a', v: 1.5 },
       { time: '1700000000000000002', host: 'c', v: 3.5 },
     ]);
@@ -255,7 +199,7 @@ describe('bad input gets influxd\'s status and message', () => {
     expect(influxd.status).toBe(400);
     expect(influxd.error).toBe('partial write: field type conflict: input field "v" on measurement "bi_newconflict" is type float, already exists as type integer dropped=1');
     expect({ status: proxy.status, error: proxy.error, header: proxy.header }).toEqual({ status: 400, error: influxd.error, header: influxd.header });
-    await expectOnEveryCircle('SELECT * FROM bi_newconflict', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM bi_newconflict', [
       { time: '1700000000000000000', v: 1 },
       { time: '1700000000000000002', v: 3 },
     ]);
@@ -265,9 +209,9 @@ describe('bad input gets influxd\'s status and message', () => {
     const lines = Array.from({ length: 500 }, (_, i) => `bi_gzip,host=h${i % 7} v=${i} ${1_700_000_000_000_000_000n + BigInt(i)}`).join('\n');
     const { proxy, influxd } = await both('/write?db=demo', gzipSync(lines), { 'content-encoding': 'gzip' });
     expect([proxy.status, influxd.status]).toEqual([204, 204]);
-    const expected = await select(standalone.url, 'SELECT * FROM bi_gzip');
+    const expected = await selectRows(standalone.url, 'SELECT * FROM bi_gzip');
     expect(expected).toHaveLength(500);
-    await expectOnEveryCircle('SELECT * FROM bi_gzip', expected);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM bi_gzip', expected);
   });
 
   it('corrupt or truncated gzip → 400 as influxd, nothing stored', async () => {
@@ -288,7 +232,7 @@ describe('the proxy\'s limits', () => {
   it('a body larger than maxCompressedBodyBytes → 413 (with Content-Length and chunked), nothing stored', async () => {
     const line = `bi_big,host=h v=1,pad="${'p'.repeat(200)}"`;
     const body = Buffer.from(Array.from({ length: Math.ceil((LIMITS.maxCompressedBodyBytes * 1.2) / line.length) }, (_, i) => `${line} ${1000 + i}`).join('\n'));
-    const sized = await send(cluster.url, '/write?db=demo', body);
+    const sized = await post(cluster.url, '/write?db=demo', body);
     expect(sized.status).toBe(413);
     expect(sized.error).toBe(`request body too large: more than ${LIMITS.maxCompressedBodyBytes} bytes`);
     expect(sized.header).toBe(sized.error);
@@ -315,7 +259,7 @@ describe('the proxy\'s limits', () => {
     const body = gzipSync(lines);
     expect(body.length).toBeLessThan(LIMITS.maxCompressedBodyBytes);
     expect(lines.length).toBeGreaterThan(LIMITS.maxBodyBytes);
-    const answer = await send(cluster.url, '/write?db=demo', body, { 'content-encoding': 'gzip' });
+    const answer = await post(cluster.url, '/write?db=demo', body, { 'content-encoding': 'gzip' });
     expect(answer.status).toBe(413);
     expect(answer.error).toBe(`request body too large: more than ${LIMITS.maxBodyBytes} bytes after decompression`);
     expect(await storedAnywhere('bi_inflated')).toBe(0);
@@ -333,19 +277,19 @@ describe('the proxy\'s limits', () => {
     expect(response).toMatch(/^HTTP\/1\.1 413 /);
     expect(response).toContain(`request body too large: more than ${LIMITS.maxBodyBytes} bytes after decompression`);
     // and the proxy is fine afterwards
-    expect((await send(cluster.url, '/write?db=demo', 'bi_after_bomb v=1 1000')).status).toBe(204);
+    expect((await post(cluster.url, '/write?db=demo', 'bi_after_bomb v=1 1000')).status).toBe(204);
   });
 
   it('a line longer than maxLineBytes → 400 "line too long", the request\'s other lines stored', async () => {
     const long = `bi_long,host=a v=1,pad="${'x'.repeat(LIMITS.maxLineBytes)}" 1700000000000000000`;
     const body = ['bi_long,host=b v=2 1700000000000000001', long, 'bi_long,host=c v=3 1700000000000000002'].join('\n');
-    const answer = await send(cluster.url, '/write?db=demo', body);
+    const answer = await post(cluster.url, '/write?db=demo', body);
     expect(answer.status).toBe(400);
     // Only the start of a line over the limit is echoed back.
     expect(answer.error).toMatch(/^partial write: unable to parse 'bi_long,host=a v=1,pad="x+': line too long: \d+ bytes, the limit is 1000 \(shown cut at 1024 bytes\) dropped=0$/);
     expect(answer.error).toContain(`line too long: ${long.length} bytes`);
     expect(answer.header).not.toBeNull();
-    await expectOnEveryCircle('SELECT * FROM bi_long', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM bi_long', [
       { time: '1700000000000000001', host: 'b', v: 2 },
       { time: '1700000000000000002', host: 'c', v: 3 },
     ]);
@@ -364,9 +308,9 @@ describe('the proxy\'s limits', () => {
 
   it('CRLF line endings (a deliberate difference: influxd refuses the \\r) are stored without the \\r', async () => {
     const before = BigInt(Date.now() - 1000) * 1_000_000n;
-    const answer = await send(cluster.url, '/write?db=demo', 'bi_crlf,host=a v=1 1700000000000000000\r\nbi_crlf,host=b s="x" 1700000000000000001\r\nbi_crlf,host=c v=3\r\n');
+    const answer = await post(cluster.url, '/write?db=demo', 'bi_crlf,host=a v=1 1700000000000000000\r\nbi_crlf,host=b s="x" 1700000000000000001\r\nbi_crlf,host=c v=3\r\n');
     expect(answer.status).toBe(204);
-    const circles = await perCircle('SELECT * FROM bi_crlf');
+    const circles = await perCircle(cluster, 'SELECT * FROM bi_crlf');
     expect(circles[0]?.slice(0, 2)).toEqual([
       { time: '1700000000000000000', host: 'a', s: null, v: 1 },
       { time: '1700000000000000001', host: 'b', s: 'x', v: null },
@@ -379,7 +323,7 @@ describe('the proxy\'s limits', () => {
 
   it('an unsupported Content-Encoding → 415, nothing stored', async () => {
     for (const encoding of ['br', 'deflate']) {
-      const answer = await send(cluster.url, '/write?db=demo', 'bi_encoding v=1 1000', { 'content-encoding': encoding });
+      const answer = await post(cluster.url, '/write?db=demo', 'bi_encoding v=1 1000', { 'content-encoding': encoding });
       expect(answer.status).toBe(415);
       expect(answer.error).toBe(`unsupported Content-Encoding "${encoding}": send identity or gzip`);
       expect(answer.header).toBe(answer.error);
@@ -413,8 +357,8 @@ describe('/api/v2/write errors (v2 JSON)', () => {
     const response = await fetch(`${cluster.url}/api/v2/write?org=&bucket=${encodeURIComponent('demo/bi_week')}&precision=s`, { method: 'POST', body: `bi_v2rp,host=a v=1 ${seconds}` });
     expect(response.status, await response.clone().text()).toBe(204);
     for (const node of cluster.nodes.flat()) {
-      expect(await select(node.url, 'SELECT * FROM "demo"."bi_week"."bi_v2rp"')).toEqual([{ time: `${seconds}000000000`, host: 'a', v: 1 }]);
-      expect(await select(node.url, 'SELECT * FROM "demo"."autogen"."bi_v2rp"')).toEqual([]);
+      expect(await selectRows(node.url, 'SELECT * FROM "demo"."bi_week"."bi_v2rp"')).toEqual([{ time: `${seconds}000000000`, host: 'a', v: 1 }]);
+      expect(await selectRows(node.url, 'SELECT * FROM "demo"."autogen"."bi_v2rp"')).toEqual([]);
     }
   });
 
@@ -439,32 +383,32 @@ describe('metrics count every refusal', () => {
     const requests = ['parse', 'database_not_found', 'retention_policy_not_found', 'body_too_large', 'timeout', 'body_unreadable', 'node_rejected'] as const;
     const read = async (): Promise<Record<string, number>> => {
       const out: Record<string, number> = {};
-      for (const reason of points) out[`points_${reason}`] = await metricValue('influxring_points_rejected_total', reason);
-      for (const reason of requests) out[`requests_${reason}`] = await metricValue('influxring_requests_rejected_total', reason);
+      for (const reason of points) out[`points_${reason}`] = await metric(cluster.url, 'influxring_points_rejected_total', { reason });
+      for (const reason of requests) out[`requests_${reason}`] = await metric(cluster.url, 'influxring_requests_rejected_total', { reason });
       return out;
     };
-    expect((await send(cluster.url, '/write?db=demo', 'bi_metric_conflict v=1.5 1700000000000000000')).status).toBe(204);
+    expect((await post(cluster.url, '/write?db=demo', 'bi_metric_conflict v=1.5 1700000000000000000')).status).toBe(204);
     const before = await read();
 
     // 2 bad lines and 1 good one; and a missing db parameter: 2 requests refused for parsing, 2 points
-    expect((await send(cluster.url, '/write?db=demo', 'bad one\nbi_metric v=1 1000\nbad two')).status).toBe(400);
-    expect((await send(cluster.url, '/write', 'bi_metric v=1 1000')).status).toBe(400);
+    expect((await post(cluster.url, '/write?db=demo', 'bad one\nbi_metric v=1 1000\nbad two')).status).toBe(400);
+    expect((await post(cluster.url, '/write', 'bi_metric v=1 1000')).status).toBe(400);
     // a line too long (its request is a parse refusal)
-    expect((await send(cluster.url, '/write?db=demo', `bi_metric v=1,s="${'y'.repeat(LIMITS.maxLineBytes)}" 1000`)).status).toBe(400);
+    expect((await post(cluster.url, '/write?db=demo', `bi_metric v=1,s="${'y'.repeat(LIMITS.maxLineBytes)}" 1000`)).status).toBe(400);
     // unknown database (3 points) and unknown retention policy (2 points)
-    expect((await send(cluster.url, '/write?db=bi_nope', 'a v=1\nb v=2\nc v=3')).status).toBe(404);
-    expect((await send(cluster.url, '/write?db=demo&rp=bi_nope', 'a v=1\nb v=2')).status).toBe(500);
+    expect((await post(cluster.url, '/write?db=bi_nope', 'a v=1\nb v=2\nc v=3')).status).toBe(404);
+    expect((await post(cluster.url, '/write?db=demo&rp=bi_nope', 'a v=1\nb v=2')).status).toBe(500);
     // too large, twice (as received, and after decompression)
-    expect((await send(cluster.url, '/write?db=demo', Buffer.alloc(LIMITS.maxCompressedBodyBytes + 1, 0x61))).status).toBe(413);
-    expect((await send(cluster.url, '/write?db=demo', gzipSync(Buffer.alloc(LIMITS.maxBodyBytes + 1, 0x61)), { 'content-encoding': 'gzip' })).status).toBe(413);
+    expect((await post(cluster.url, '/write?db=demo', Buffer.alloc(LIMITS.maxCompressedBodyBytes + 1, 0x61))).status).toBe(413);
+    expect((await post(cluster.url, '/write?db=demo', gzipSync(Buffer.alloc(LIMITS.maxBodyBytes + 1, 0x61)), { 'content-encoding': 'gzip' })).status).toBe(413);
     // a body that never finishes
     const slow = await rawRequest('POST /write?db=demo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\n', Buffer.from('bi_metric v=1'), { endBody: false, waitMs: LIMITS.requestTimeout * 5 });
     expect(slow).toMatch(/^HTTP\/1\.1 408 /);
     // unreadable: corrupt gzip, unsupported encoding
-    expect((await send(cluster.url, '/write?db=demo', Buffer.from('not gzip'), { 'content-encoding': 'gzip' })).status).toBe(400);
-    expect((await send(cluster.url, '/write?db=demo', 'bi_metric v=1 1000', { 'content-encoding': 'br' })).status).toBe(415);
+    expect((await post(cluster.url, '/write?db=demo', Buffer.from('not gzip'), { 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await post(cluster.url, '/write?db=demo', 'bi_metric v=1 1000', { 'content-encoding': 'br' })).status).toBe(415);
     // a point the nodes refuse (type conflict): one point of one request, refused by both circles
-    expect((await send(cluster.url, '/write?db=demo', 'bi_metric_conflict v=1i 1700000000000000001')).status).toBe(400);
+    expect((await post(cluster.url, '/write?db=demo', 'bi_metric_conflict v=1i 1700000000000000001')).status).toBe(400);
 
     const after = await read();
     const delta = Object.fromEntries(Object.keys(after).map((key) => [key, (after[key] ?? 0) - (before[key] ?? 0)]));

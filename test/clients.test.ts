@@ -8,6 +8,7 @@ import { HttpError, InfluxDB as InfluxDBv2, Point, setLogger } from '@influxdata
 import { FieldType, InfluxDB, toNanoDate } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { expectOnEveryCircle, perCircle, type Row } from './helpers/influx.js';
 
 let cluster: TestCluster;
 let proxyPort: number;
@@ -20,45 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-type Row = Record<string, unknown>;
-
-interface QueryBody {
-  results?: { series?: { name: string; columns: string[]; values: unknown[][] }[]; error?: string }[];
-  error?: string;
-}
-
-/**
- * Rows of a SELECT on one node with nanosecond epochs. Integers of 16+ digits (times, large int fields)
- * are kept as strings: JSON numbers would round them.
- */
-async function select(url: string, db: string, q: string): Promise<Row[]> {
-  const response = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q, db, epoch: 'ns' }) });
-  const text = (await response.text()).replace(/([[,])(-?\d{16,})(?=[,\]])/g, '$1"$2"');
-  const body = JSON.parse(text) as QueryBody;
-  const result = body.results?.[0];
-  if (body.error ?? result?.error) throw new Error(body.error ?? result?.error);
-  return (result?.series ?? []).flatMap((series) =>
-    series.values.map((values) => Object.fromEntries(series.columns.map((column, i) => [column, values[i]]))),
-  );
-}
-
-/** The rows of `q` in every circle (its nodes' rows together, sorted by time then tags). */
-async function perCircle(q: string, db = 'demo'): Promise<Row[][]> {
-  return Promise.all(
-    cluster.nodes.map(async (circle) => {
-      const all = (await Promise.all(circle.map((node) => select(node.url, db, q)))).flat();
-      return all.sort((a, b) => (String(a.time) < String(b.time) ? -1 : String(a.time) > String(b.time) ? 1 : JSON.stringify(a).localeCompare(JSON.stringify(b))));
-    }),
-  );
-}
-
-/** Asserts both circles hold exactly `expected` for `q`, and returns them. */
-async function expectOnEveryCircle(q: string, expected: Row[]): Promise<void> {
-  const circles = await perCircle(q);
-  expect(circles).toHaveLength(2);
-  for (const [c, rows] of circles.entries()) expect(rows, `circle ${c}: ${q}`).toEqual(expected);
-}
 
 interface CliResult {
   code: number;
@@ -87,7 +49,7 @@ describe('the influx CLI (1.6)', () => {
     // the CLI exits 0 even when the write fails; it prints `ERR: <body>` on stdout then
     expect(result, JSON.stringify(result)).toEqual({ code: 0, stdout: '', stderr: '' });
 
-    const circles = await perCircle('SELECT * FROM cli_insert');
+    const circles = await perCircle(cluster, 'SELECT * FROM cli_insert');
     expect(circles[0]).toHaveLength(1);
     const row = circles[0]?.[0] as Row;
     expect(row).toMatchObject({ host: 'a', v: 1, s: 'two words', b: true, i: 7 });
@@ -100,7 +62,7 @@ describe('the influx CLI (1.6)', () => {
   it('INSERT with -precision s and an explicit timestamp stores that second', async () => {
     const result = await influxCli(['-host', '127.0.0.1', '-port', String(proxyPort), '-database', 'demo', '-precision', 's', '-execute', 'INSERT cli_precision,host=b v=2.5 1700000000']);
     expect(result, JSON.stringify(result)).toEqual({ code: 0, stdout: '', stderr: '' });
-    await expectOnEveryCircle('SELECT * FROM cli_precision', [{ time: '1700000000000000000', host: 'b', v: 2.5 }]);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM cli_precision', [{ time: '1700000000000000000', host: 'b', v: 2.5 }]);
   });
 
   it('-import of a DML file with -precision s stores every line with its timestamp', async () => {
@@ -116,7 +78,7 @@ describe('the influx CLI (1.6)', () => {
     expect(result.code, JSON.stringify(result)).toBe(0);
     expect(result.stderr + result.stdout).toContain('Processed 250 inserts');
     expect(result.stderr + result.stdout).toContain('Failed 0 inserts');
-    await expectOnEveryCircle('SELECT * FROM cli_import', expected);
+    await expectOnEveryCircle(cluster, 'SELECT * FROM cli_import', expected);
   });
 
   it('shows the same error through the proxy as against a node (unknown database)', async () => {
@@ -161,7 +123,7 @@ describe('the influx npm package (v1 client)', () => {
       { measurement: 'npm_types', tags: { host: 'b', region: 'us=east' }, fields: { f: -0.25, i: -9007199254740993, s: 'x', b: false }, timestamp: toNanoDate('1700000000123456790') },
       { measurement: 'npm_types', tags: { host: 'c', region: 'ap' }, fields: { f: 1e-10, i: 0, s: '', b: true }, timestamp: new Date('2023-11-14T22:13:21.5Z') },
     ]);
-    await expectOnEveryCircle('SELECT * FROM npm_types', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM npm_types', [
       { time: '1700000000123456789', b: true, f: 1.5, host: 'a', i: 42, region: 'eu west', s: 'hello, "world"' },
       // -9007199254740993 is not a double: the client writes the double's digits, -9007199254740992
       { time: '1700000000123456790', b: false, f: -0.25, host: 'b', i: '-9007199254740992', region: 'us=east', s: 'x' },
@@ -175,7 +137,7 @@ describe('the influx npm package (v1 client)', () => {
     await influx.writePoints([{ measurement: 'npm_precision', tags: { p: 'ms' }, fields: { v: 2 }, timestamp: 1_700_000_100_123 }], { precision: 'ms' });
     await influx.writePoints([{ measurement: 'npm_precision', tags: { p: 'u' }, fields: { v: 3 }, timestamp: 1_700_000_100_123_456 }], { precision: 'u' });
     await influx.writePoints([{ measurement: 'npm_precision', tags: { p: 'date-s' }, fields: { v: 4 }, timestamp: new Date('2023-11-14T22:15:01.999Z') }], { precision: 's' });
-    await expectOnEveryCircle('SELECT * FROM npm_precision', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM npm_precision', [
       { time: '1700000100000000000', p: 's', v: 1 },
       { time: '1700000100123000000', p: 'ms', v: 2 },
       { time: '1700000100123456000', p: 'u', v: 3 },
@@ -191,7 +153,7 @@ describe('the influx npm package (v1 client)', () => {
       { measurement: 'npm_now', tags: { k: '2' }, fields: { v: 2 } },
     ]);
     const after = nowNs() + 1_000_000_000n;
-    const circles = await perCircle('SELECT * FROM npm_now');
+    const circles = await perCircle(cluster, 'SELECT * FROM npm_now');
     expect(circles[0]).toHaveLength(2);
     for (const row of circles[0] ?? []) {
       const time = BigInt(String(row.time));
@@ -240,12 +202,12 @@ describe('@influxdata/influxdb-client (v2 write API at the proxy)', () => {
     api.writeRecords(records);
     await api.close();
 
-    await expectOnEveryCircle('SELECT * FROM v2_types', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM v2_types', [
       { time: '1700000200000000001', b: false, f: 2.75, host: 'a b', i: -12, rack: 'r,1', s: 'line\nbreak "quoted"' },
       { time: '1700000200000000002', b: true, f: 1, host: 'c', i: 1, rack: 'r2', s: 'z' },
       { time: '1700000200000000003', b: null, f: 0.5, host: 'd', i: null, rack: 'r3', s: null },
     ]);
-    const bulk = await perCircle('SELECT count(v), sum(v) FROM v2_bulk');
+    const bulk = await perCircle(cluster, 'SELECT count(v), sum(v) FROM v2_bulk');
     for (const rows of bulk) expect(rows).toEqual([{ time: 0, count: 60, sum: (59 * 60) / 2 }]);
   });
 
@@ -254,7 +216,7 @@ describe('@influxdata/influxdb-client (v2 write API at the proxy)', () => {
     api.writePoint(new Point('v2_seconds').tag('host', 'a').floatField('v', 1.25).timestamp(1_700_000_400));
     api.writePoint(new Point('v2_seconds').tag('host', 'b').intField('n', 3).timestamp(new Date('2023-11-14T22:20:01.750Z')));
     await api.close();
-    await expectOnEveryCircle('SELECT * FROM v2_seconds', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM v2_seconds', [
       { time: '1700000400000000000', host: 'a', n: null, v: 1.25 },
       { time: '1700000401000000000', host: 'b', n: 3, v: null },
     ]);
@@ -275,7 +237,7 @@ describe('@influxdata/influxdb-client (v2 write API at the proxy)', () => {
     const httpError = err as HttpError;
     expect(httpError.statusCode).toBe(400);
     expect(JSON.parse(httpError.body ?? '')).toEqual({ code: 'invalid', message: "partial write: unable to parse 'v2_partial v=': missing field value dropped=0" });
-    await expectOnEveryCircle('SELECT * FROM v2_partial', [
+    await expectOnEveryCircle(cluster, 'SELECT * FROM v2_partial', [
       { time: '1700000500000000000', host: 'a', v: 1 },
       { time: '1700000500000000001', host: 'b', v: 2 },
     ]);

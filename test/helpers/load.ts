@@ -611,8 +611,8 @@ export async function waitActive(url: string, node: string, timeoutMs = 30_000):
 }
 
 /** Value of one sample of /metrics (0 when the series is absent). */
-export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+export async function metric(url: string, name: string, labels: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
   const wanted = Object.entries(labels);
   let total = 0;
   for (const line of text.split('\n')) {
