@@ -121,6 +121,15 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Replay buffers of writes nodes could not take.'),
+    query: z
+      .object({
+        timeout: duration.prefault('60s').describe('A node that does not answer a query within this is skipped for the next circle.'),
+        maxMergeBytes: size
+          .prefault('256MiB')
+          .describe('Largest answer read from one node when answers of several nodes are merged (larger: the statement fails, asking for a LIMIT).'),
+      })
+      .prefault({})
+      .describe('Queries (/query).'),
     health: z
       .object({
         interval: duration.prefault('1s').describe('Time between health checks of a node.'),

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { Catalog } from './catalog.js';
 import type { KnownDatabases } from './known-databases.js';
 import type { Metrics } from './metrics.js';
 import type { InfluxNode } from './node.js';
@@ -18,6 +19,7 @@ export class HealthChecker {
   readonly #buffer: ReplayBuffer;
   readonly #replayers: Map<InfluxNode, Replayer>;
   readonly #known: KnownDatabases;
+  readonly #catalog: Catalog;
   readonly #options: Config['health'];
   readonly #metrics: Metrics;
   readonly #log: Logger;
@@ -30,6 +32,7 @@ export class HealthChecker {
     buffer: ReplayBuffer,
     replayers: Map<InfluxNode, Replayer>,
     known: KnownDatabases,
+    catalog: Catalog,
     options: Config['health'],
     metrics: Metrics,
     log: Logger,
@@ -39,6 +42,7 @@ export class HealthChecker {
     this.#buffer = buffer;
     this.#replayers = replayers;
     this.#known = known;
+    this.#catalog = catalog;
     this.#options = options;
     this.#metrics = metrics;
     this.#log = log;
@@ -101,7 +105,11 @@ export class HealthChecker {
     this.#topology.influxdbVersion = clusterVersion(this.#nodes);
   }
 
-  /** Ping, then a write into the proxy's own database (created when missing). */
+  /**
+   * Ping, then a write into the proxy's own database (created when missing), then the catalog: a node
+   * that has not applied every catalog statement yet is not healthy (it must not take writes for a
+   * database it lacks).
+   */
   async #probe(node: InfluxNode): Promise<void> {
     const timeout = this.#options.timeout;
     await node.ping(timeout);
@@ -116,5 +124,13 @@ export class HealthChecker {
       const why = outcome.kind === 'unavailable' ? outcome.reason : outcome.kind === 'rejected' ? outcome.error : outcome.kind;
       throw new Error(`probe write failed: ${why}`);
     }
+    let converged: boolean;
+    try {
+      converged = await this.#catalog.converge(node);
+    } catch {
+      // Redis is away: the catalog cannot be read, which must not hold a working node back.
+      converged = true;
+    }
+    if (!converged) throw new Error(`catalog: ${node.catalogBehind} statement(s) not applied yet`);
   }
 }

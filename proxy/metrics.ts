@@ -40,6 +40,7 @@ export class Metrics {
   readonly nodeUp: Gauge<'node'>;
   readonly nodeInFlight: Gauge<'node'>;
   readonly redisErrors: Counter<'operation'>;
+  readonly queriesRefused: Counter;
   readonly #nodes = new Map<InfluxNode, NodeMetrics>();
 
   constructor(nodes: readonly InfluxNode[]) {
@@ -136,6 +137,11 @@ export class Metrics {
       name: 'influxring_redis_errors_total',
       help: 'Redis commands that failed, by operation.',
       labelNames: ['operation'],
+      registers,
+    });
+    this.queriesRefused = new Counter({
+      name: 'influxring_queries_refused_total',
+      help: 'Queries refused because InfluxRing cannot answer them exactly (400 with the reason).',
       registers,
     });
     for (const node of nodes) {

@@ -2,8 +2,9 @@
 // It knows how to write a batch, ping and run a query, and carries the node's state as this proxy
 // process sees it (healthy, buffering to Redis, replaying, in-flight batches, last error).
 import { setMaxListeners } from 'node:events';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { NodeConfig } from '../config/schema.js';
+import { parseJson, type JsonValue } from './json-lossless.js';
 import { classifyWriteFailure, classifyWriteResponse, type NodeOutcome } from './node-outcome.js';
 
 export interface NodeWrite {
@@ -12,6 +13,23 @@ export interface NodeWrite {
   readonly precision: string;
   readonly body: Buffer;
   readonly gzipped: boolean;
+}
+
+/** A node's answer to one statement: HTTP status and the parsed body. */
+export interface NodeReply {
+  readonly status: number;
+  readonly body: JsonValue;
+}
+
+/** The error in a node's answer to one statement (a parse error or the statement's own), or null. */
+export function replyError(reply: NodeReply): string | null {
+  const body = reply.body as { error?: unknown; results?: { error?: unknown }[] } | null;
+  if (body !== null && typeof body === 'object') {
+    if (typeof body.error === 'string') return body.error;
+    const first = body.results?.[0];
+    if (first !== undefined && typeof first.error === 'string') return first.error;
+  }
+  return reply.status >= 300 ? `node answered ${reply.status}` : null;
 }
 
 export interface QueryResult {
@@ -50,6 +68,11 @@ export class InfluxNode {
   /** This process is replaying the node's buffer now. */
   replaying = false;
   inFlight = 0;
+  /** Queries this process has running on the node, and their recent latency (EWMA, ms). */
+  queriesInFlight = 0;
+  queryLatencyMs = 0;
+  /** Catalog statements the node has not applied yet (it takes no writes and serves no reads until 0). */
+  catalogBehind = 0;
   lastError: string | null = null;
   lastErrorAt: number | null = null;
   version: string | null = null;
@@ -82,9 +105,9 @@ export class InfluxNode {
     return this.healthy && !this.buffering;
   }
 
-  /** Active: healthy with nothing left to replay; the only state in which it may serve reads. */
+  /** Active: healthy, up to date with the catalog, nothing left to replay; the only state in which it serves reads. */
   get active(): boolean {
-    return this.healthy && !this.buffering && this.buffered.entries === 0;
+    return this.healthy && !this.buffering && this.buffered.entries === 0 && this.catalogBehind === 0;
   }
 
   /** Fails the writes in flight now, so they go to the replay buffer instead of waiting for a timeout. */
@@ -146,6 +169,53 @@ export class InfluxNode {
     const version = response.headers['x-influxdb-version'];
     this.version = typeof version === 'string' ? version : null;
     return this.version ?? 'unknown';
+  }
+
+  /**
+   * Sends a query (POST /query with `form` as its body) and returns the answer as it arrives, for the
+   * caller to stream or read. Counts the node's queries in flight and its recent latency (the query
+   * router picks the least loaded circle).
+   */
+  async queryStream(form: URLSearchParams, accept: string | null, timeoutMs: number): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (accept !== null) headers.accept = accept;
+    if (this.#authorization) headers.authorization = this.#authorization;
+    const started = performance.now();
+    this.queriesInFlight++;
+    try {
+      const response = await this.#pool.request({
+        method: 'POST',
+        path: '/query',
+        headers,
+        body: form.toString(),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const settle = (): void => {
+        this.queriesInFlight--;
+        this.queryLatencyMs = this.queryLatencyMs === 0 ? performance.now() - started : 0.8 * this.queryLatencyMs + 0.2 * (performance.now() - started);
+      };
+      response.body.once('close', settle);
+      return response;
+    } catch (err) {
+      this.queriesInFlight--;
+      throw err;
+    }
+  }
+
+  /** Runs one statement and returns the node's status and parsed answer (throws when the node cannot be reached). */
+  async statement(text: string, db: string | null, timeoutMs: number): Promise<NodeReply> {
+    const form = new URLSearchParams({ q: text });
+    if (db !== null) form.set('db', db);
+    const response = await this.queryStream(form, null, timeoutMs);
+    const body = await response.body.text();
+    let parsed: JsonValue;
+    try {
+      parsed = body === '' ? null : parseJson(body);
+    } catch {
+      parsed = body;
+    }
+    return { status: response.statusCode, body: parsed };
   }
 
   /** Runs InfluxQL on this node (POST /query) and returns status and body. */

@@ -40,4 +40,19 @@ export class RedisKeys {
   replayLock(node: string): string {
     return this.#node(node, 'replay-lock');
   }
+
+  /** The catalog: DDL statements (databases, retention policies) in the order they were applied. */
+  catalogLog(): string {
+    return `${this.#prefix}:{catalog}:log`;
+  }
+
+  /** Hash node → how many catalog statements the node has applied. */
+  catalogApplied(): string {
+    return `${this.#prefix}:{catalog}:applied`;
+  }
+
+  /** Lease of the one process bringing a node up to date with the catalog. */
+  catalogLease(node: string): string {
+    return `${this.#prefix}:{catalog}:lease:${node}`;
+  }
 }

@@ -6,7 +6,11 @@ import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BufferedStats } from './node.js';
 
-/** One buffered batch: where it goes and its line protocol (gzip or plain), ending with a newline. */
+/**
+ * One buffered batch: where it goes and its line protocol (gzip or plain), ending with a newline — or,
+ * with `statement`, an InfluxQL statement that changes data (DELETE, DROP …, SELECT … INTO), kept in
+ * order with the writes.
+ */
 export interface BufferedBatch {
   readonly db: string;
   readonly rp: string;
@@ -14,6 +18,7 @@ export interface BufferedBatch {
   readonly points: number;
   readonly enqueuedAt: number;
   readonly gzipped: boolean;
+  readonly statement?: boolean;
   readonly payload: Buffer;
 }
 
@@ -24,6 +29,7 @@ export interface StoredBatch extends BufferedBatch {
 
 const ENTRY_VERSION = 1;
 const FLAG_GZIP = 1;
+const FLAG_STATEMENT = 2;
 
 export function encodeEntry(batch: BufferedBatch): Buffer {
   const db = Buffer.from(batch.db);
@@ -31,7 +37,7 @@ export function encodeEntry(batch: BufferedBatch): Buffer {
   const precision = Buffer.from(batch.precision);
   const header = Buffer.allocUnsafe(14 + 2 + db.length + 2 + rp.length + 1 + precision.length);
   let at = header.writeUInt8(ENTRY_VERSION, 0);
-  at = header.writeUInt8(batch.gzipped ? FLAG_GZIP : 0, at);
+  at = header.writeUInt8((batch.gzipped ? FLAG_GZIP : 0) | (batch.statement === true ? FLAG_STATEMENT : 0), at);
   at = header.writeUInt32BE(batch.points, at);
   at = header.writeDoubleBE(batch.enqueuedAt, at);
   at = header.writeUInt16BE(db.length, at);
@@ -46,6 +52,7 @@ export function encodeEntry(batch: BufferedBatch): Buffer {
 export function decodeEntry(entry: Buffer): StoredBatch {
   if (entry.readUInt8(0) !== ENTRY_VERSION) throw new Error(`unknown replay entry version ${entry.readUInt8(0)}`);
   const gzipped = (entry.readUInt8(1) & FLAG_GZIP) !== 0;
+  const statement = (entry.readUInt8(1) & FLAG_STATEMENT) !== 0;
   const points = entry.readUInt32BE(2);
   const enqueuedAt = entry.readDoubleBE(6);
   let at = 14;
@@ -58,7 +65,7 @@ export function decodeEntry(entry: Buffer): StoredBatch {
   const precisionLength = entry.readUInt8(at);
   const precision = entry.toString('utf8', at + 1, at + 1 + precisionLength);
   at += 1 + precisionLength;
-  return { db, rp, precision, points, enqueuedAt, gzipped, payload: entry.subarray(at), size: entry.length };
+  return { db, rp, precision, points, enqueuedAt, gzipped, ...(statement ? { statement } : {}), payload: entry.subarray(at), size: entry.length };
 }
 
 // The node's state key: `buffering` while its writes must go to its buffer; `draining` while the

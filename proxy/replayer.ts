@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { KnownDatabases } from './known-databases.js';
 import type { Metrics } from './metrics.js';
-import type { InfluxNode } from './node.js';
+import { replyError, type InfluxNode } from './node.js';
 import type { NodeOutcome } from './node-outcome.js';
 import type { ReplayBuffer, StoredBatch } from './replay-buffer.js';
 
@@ -153,11 +153,12 @@ export class Replayer {
   #group(entries: readonly StoredBatch[]): StoredBatch[] {
     const first = entries[0] as StoredBatch;
     const group = [first];
+    if (first.statement === true) return group;
     let points = first.points;
     let bytes = first.payload.length;
     for (let i = 1; i < entries.length; i++) {
       const e = entries[i] as StoredBatch;
-      if (e.db !== first.db || e.rp !== first.rp || e.precision !== first.precision || e.gzipped !== first.gzipped) break;
+      if (e.statement === true || e.db !== first.db || e.rp !== first.rp || e.precision !== first.precision || e.gzipped !== first.gzipped) break;
       if (points + e.points > this.#options.batchLines || bytes + e.payload.length > this.#options.batchBytes) break;
       group.push(e);
       points += e.points;
@@ -171,8 +172,25 @@ export class Replayer {
     return this.#node.write({ db: first.db, rp: first.rp, precision: first.precision, body: payload, gzipped }, this.#writeTimeout);
   }
 
+  /** A buffered statement (DELETE, DROP …, SELECT … INTO): run it; only an unreachable node keeps it. */
+  async #replayStatement(entry: StoredBatch, token: string): Promise<Step> {
+    const text = entry.payload.toString('utf8');
+    try {
+      const reply = await this.#node.statement(text, entry.db, this.#writeTimeout);
+      if (reply.status >= 500) throw new Error(`node answered ${reply.status}`);
+      const error = replyError(reply);
+      if (error !== null) this.#log.warn({ node: this.#node.name, statement: text, error }, 'node refused a replayed statement');
+    } catch (err) {
+      this.#node.healthy = false;
+      this.#node.recordError(`replay: ${(err as Error).message}`);
+      return 'stop';
+    }
+    return this.#done([entry], token, 'replayed');
+  }
+
   async #replay(group: readonly StoredBatch[], token: string): Promise<Step> {
     const first = group[0] as StoredBatch;
+    if (first.statement === true) return this.#replayStatement(first, token);
     const payload = group.length === 1 ? first.payload : Buffer.concat(group.map((e) => e.payload));
     const outcome = await this.#write(group, payload, first.gzipped);
     if (outcome.kind === 'accepted') return this.#done(group, token, 'replayed');

@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Authenticator } from './auth.js';
+import { Catalog } from './catalog.js';
 import { readBody } from './body.js';
 import { ProxyError } from './errors.js';
 import { HealthChecker } from './health-check.js';
@@ -20,6 +21,8 @@ import type { RouteContext } from './routes/context.js';
 import { healthRoute } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { pingRoutes } from './routes/ping.js';
+import { queryRoute } from './routes/query.js';
+import { QueryExecutor } from './query-executor.js';
 import { writeRoute } from './routes/write.js';
 import { writeV2Route } from './routes/write-v2.js';
 import { Topology } from './topology.js';
@@ -62,7 +65,15 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     batchers.set(node, new NodeBatcher(node, config.write, config.replay.lockTtl, replayBuffer, metrics, log));
     replayers.set(node, new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log));
   }
-  const health = new HealthChecker(topology, replayBuffer, replayers, known, config.health, metrics, log);
+  const keys = new RedisKeys(config.redis.keyPrefix);
+  const catalog = new Catalog(redis, keys, topology.nodes, config.query.timeout, log);
+  const health = new HealthChecker(topology, replayBuffer, replayers, known, catalog, config.health, metrics, log);
+  const hiddenDatabases = new Set([config.health.probeDatabase]);
+  const executor = new QueryExecutor(topology, catalog, batchers, {
+    timeout: config.query.timeout,
+    maxMergeBytes: config.query.maxMergeBytes,
+    hiddenDatabases,
+  });
   const router = new WriteRouter(topology, batchers, known, metrics, config);
   const auth = new Authenticator(config.auth);
 
@@ -74,6 +85,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     metrics,
     auth,
     log,
+    hiddenDatabases,
     redisReady: () => redis.status === 'ready',
     metricsText: options.metricsText ? () => (options.metricsText as (m: Metrics) => Promise<string>)(metrics) : () => metrics.registry.metrics(),
   };
@@ -135,6 +147,15 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   pingRoutes(app, ctx);
   healthRoute(app, ctx);
   metricsRoute(app, ctx);
+  // Query parameters may come in a form body.
+  await app.register(async (queries) => {
+    queries.removeAllContentTypeParsers();
+    queries.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: config.limits.maxBodyBytes }, (_request, body, done) => {
+      done(null, new URLSearchParams(body as string));
+    });
+    queries.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.limits.maxBodyBytes }, (_request, _body, done) => done(null, undefined));
+    queryRoute(queries, ctx, executor);
+  });
   // Write bodies are line protocol whatever their Content-Type says: read them raw, within limits.
   await app.register(async (writes) => {
     // influxd ignores Content-Type (the influx CLI even sends an empty one): so do we.

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Metrics, NodeMetrics } from './metrics.js';
-import type { InfluxNode } from './node.js';
+import type { InfluxNode, NodeReply } from './node.js';
 import type { NodeOutcome } from './node-outcome.js';
 import type { PushKind, ReplayBuffer } from './replay-buffer.js';
 import { PART_ACCEPTED, PART_BUFFERED, type PartOutcome, type WriteRequest } from './write-request.js';
@@ -28,6 +28,19 @@ interface Part {
   readonly shardKeys: ReadonlySet<string>;
 }
 
+/** A data-changing statement for one node, applied in order with the writes of the keys it touches. */
+export interface NodeStatement {
+  readonly text: string;
+  readonly db: string;
+  /** Shard keys it touches, or null: all of them (it waits for, and holds up, every write to the node). */
+  readonly shardKeys: ReadonlySet<string> | null;
+}
+
+export type StatementOutcome =
+  | { readonly kind: 'applied'; readonly reply: NodeReply }
+  | { readonly kind: 'buffered' }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
 class Batch {
   readonly key: string;
   readonly db: string;
@@ -38,6 +51,21 @@ class Batch {
   bytes = 0;
   lines = 0;
   readonly createdAt: number;
+  /** Set for a statement batch (no parts), with whom to tell how it went. */
+  statement: NodeStatement | null = null;
+  onStatement: ((outcome: StatementOutcome) => void) | null = null;
+  /** The batch touches every shard key (a statement over all measurements). */
+  allKeys = false;
+
+  static forStatement(statement: NodeStatement, done: (outcome: StatementOutcome) => void): Batch {
+    const batch = new Batch(`statement\n${statement.db}`, statement.db, '', '', performance.now());
+    batch.statement = statement;
+    batch.onStatement = done;
+    if (statement.shardKeys === null) batch.allKeys = true;
+    else for (const key of statement.shardKeys) batch.shardKeys.add(key);
+    batch.bytes = Buffer.byteLength(statement.text);
+    return batch;
+  }
 
   constructor(key: string, db: string, rp: string, precision: string, createdAt: number) {
     this.key = key;
@@ -55,6 +83,7 @@ class Batch {
   }
 
   body(): Buffer {
+    if (this.statement !== null) return Buffer.from(this.statement.text);
     return this.parts.length === 1 ? (this.parts[0] as Part).chunk : Buffer.concat(this.parts.map((p) => p.chunk), this.bytes);
   }
 
@@ -66,11 +95,23 @@ class Batch {
   }
 
   settle(outcome: PartOutcome): void {
+    if (this.onStatement !== null) {
+      this.onStatement(
+        outcome.kind === 'buffered' ? { kind: 'buffered' } : outcome.kind === 'unavailable' ? { kind: 'unavailable', reason: outcome.reason } : { kind: 'unavailable', reason: 'not applied' },
+      );
+      return;
+    }
     for (const part of this.parts) part.request.settle(outcome);
   }
 }
 
 export type WriteOptions = Config['write'];
+
+/** Keys of the batches held back during one pump (a later batch touching them must wait too). */
+interface Blocked {
+  keys: Set<string> | null;
+  all: boolean;
+}
 
 export class NodeBatcher {
   readonly #node: InfluxNode;
@@ -89,6 +130,8 @@ export class NodeBatcher {
   #pushInFlight = 0;
   /** Shard keys of the batches in flight, with how many batches carry each. */
   readonly #inFlightKeys = new Map<string, number>();
+  /** Batches in flight that touch every key (statements without a measurement). */
+  #inFlightAll = 0;
   readonly #gzip: boolean;
   readonly #drainWait: number;
   #timer: NodeJS.Timeout | null = null;
@@ -130,6 +173,22 @@ export class NodeBatcher {
     if (this.#waitingBytes > this.#options.maxPendingBytesPerNode) this.#divert();
   }
 
+  /**
+   * Applies a data-changing statement on this node after the writes added before it (of the keys it
+   * touches), or stores it in the node's replay buffer, in the same order, when the node cannot take it.
+   */
+  apply(statement: NodeStatement): Promise<StatementOutcome> {
+    return new Promise((resolve) => {
+      // What is open is older than the statement: close it, so it goes first.
+      for (const [key, batch] of this.#open) {
+        this.#open.delete(key);
+        this.#ready.push(batch);
+      }
+      this.#ready.push(Batch.forStatement(statement, resolve));
+      this.#pump();
+    });
+  }
+
   /** Pumps at the end of this event-loop turn, so the requests read in this turn share a batch. */
   #schedule(): void {
     this.#immediate ??= setImmediate(() => {
@@ -151,10 +210,11 @@ export class NodeBatcher {
     const live = this.#node.live;
     const busy = (): number => (live ? this.#liveInFlight : this.#pushInFlight);
     if (busy() >= max) return;
-    let blocked: Set<string> | null = null;
+    const blocked: Blocked = { keys: null, all: false };
     const hold = (batch: Batch): void => {
-      blocked ??= new Set<string>();
-      for (const key of batch.shardKeys) blocked.add(key);
+      if (batch.allKeys) blocked.all = true;
+      blocked.keys ??= new Set<string>();
+      for (const key of batch.shardKeys) blocked.keys.add(key);
     };
     for (let i = 0; i < this.#ready.length && busy() < max; ) {
       const batch = this.#ready[i] as Batch;
@@ -196,9 +256,11 @@ export class NodeBatcher {
     }, wait);
   }
 
-  #conflicts(batch: Batch, blocked: Set<string> | null): boolean {
+  #conflicts(batch: Batch, blocked: Blocked): boolean {
+    if (this.#inFlightAll > 0 || blocked.all) return true;
+    if (batch.allKeys) return this.#inFlightKeys.size > 0 || (blocked.keys !== null && blocked.keys.size > 0);
     for (const key of batch.shardKeys) {
-      if (this.#inFlightKeys.has(key) || (blocked !== null && blocked.has(key))) return true;
+      if (this.#inFlightKeys.has(key) || (blocked.keys !== null && blocked.keys.has(key))) return true;
     }
     return false;
   }
@@ -217,6 +279,7 @@ export class NodeBatcher {
     if (live) this.#liveInFlight++;
     else this.#pushInFlight++;
     this.#node.inFlight++;
+    if (batch.allKeys) this.#inFlightAll++;
     for (const key of batch.shardKeys) this.#inFlightKeys.set(key, (this.#inFlightKeys.get(key) ?? 0) + 1);
   }
 
@@ -229,6 +292,7 @@ export class NodeBatcher {
     if (live) this.#liveInFlight--;
     else this.#pushInFlight--;
     this.#node.inFlight--;
+    if (batch.allKeys) this.#inFlightAll--;
   }
 
   /**
@@ -250,6 +314,11 @@ export class NodeBatcher {
   }
 
   async #deliver(batch: Batch): Promise<void> {
+    if (batch.statement !== null) {
+      if (this.#node.live) await this.#applyLive(batch, batch.statement);
+      else await this.#buffer(batch, batch.body(), false, this.#node.healthy ? 'divert' : 'failed');
+      return;
+    }
     const { payload, gzipped } = await this.#compress(batch.body());
     if (!this.#node.live) {
       // Not tried: a node known down fails the batch; a healthy node still replaying diverts it.
@@ -259,7 +328,28 @@ export class NodeBatcher {
     await this.#writeLive(batch, payload, gzipped);
   }
 
+  /** Runs a statement batch on the node; a node that cannot take it gets it in its replay buffer. */
+  async #applyLive(batch: Batch, statement: NodeStatement): Promise<void> {
+    let failure: string;
+    try {
+      const reply = await this.#node.statement(statement.text, statement.db, this.#options.nodeTimeout);
+      if (reply.status < 500) {
+        (batch.onStatement as (outcome: StatementOutcome) => void)({ kind: 'applied', reply });
+        return;
+      }
+      failure = `node answered ${reply.status}`;
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    this.#markDown(failure);
+    await this.#buffer(batch, batch.body(), false, 'failed');
+  }
+
   async #writeLive(batch: Batch, payload: Buffer, gzipped: boolean): Promise<void> {
+    if (batch.statement !== null) {
+      await this.#applyLive(batch, batch.statement);
+      return;
+    }
     const outcome = await this.#node.write(
       { db: batch.db, rp: batch.rp, precision: batch.precision, body: payload, gzipped },
       this.#options.nodeTimeout,
@@ -315,7 +405,16 @@ export class NodeBatcher {
    */
   async #buffer(batch: Batch, payload: Buffer, gzipped: boolean, kind: PushKind): Promise<void> {
     const node = this.#node;
-    const entry = { db: batch.db, rp: batch.rp, precision: batch.precision, points: batch.lines, enqueuedAt: Date.now(), gzipped, payload };
+    const entry = {
+      db: batch.db,
+      rp: batch.rp,
+      precision: batch.precision,
+      points: batch.lines,
+      enqueuedAt: Date.now(),
+      gzipped,
+      statement: batch.statement !== null,
+      payload,
+    };
     // While the replayer sends a buffer's last entries, a push must wait; if the replayer died doing
     // so, the wait ends after one lease and the batch is stored as failed (buffering resumes).
     const waitUntil = Date.now() + this.#drainWait;

@@ -78,6 +78,7 @@ describe('defaults', () => {
       },
       limits: { maxBodyBytes: 64 * 1024 * 1024, maxCompressedBodyBytes: 25_000_000, maxLineBytes: 1024 * 1024, requestTimeout: 30_000 },
       replay: { maxBytesPerNode: 1024 ** 3, batchLines: 10_000, batchBytes: 8 * 1024 * 1024, lockTtl: 10_000, retryDelay: 1000, retryAfterSeconds: 5 },
+      query: { timeout: 60_000, maxMergeBytes: 256 * 1024 * 1024 },
       health: { interval: 1000, timeout: 2000, probeDatabase: '_influxring', catalogRefresh: 10_000 },
       auth: { enabled: false, users: [] },
       shutdownTimeout: 30_000,

@@ -14,6 +14,8 @@ export interface RouteContext {
   readonly known: KnownDatabases;
   readonly metrics: Metrics;
   readonly auth: Authenticator;
+  /** Databases of the proxy's own, never shown to clients. */
+  readonly hiddenDatabases: ReadonlySet<string>;
   readonly log: Logger;
   /** Whether Redis answers (for /health). */
   redisReady(): boolean;

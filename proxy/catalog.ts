@@ -1,0 +1,125 @@
+// The catalog: the cluster's databases and retention policies. Every CREATE/DROP DATABASE and
+// CREATE/ALTER/DROP RETENTION POLICY that goes through the proxy runs first on one up-to-date node (its
+// answer is the client's answer; an error records nothing), is then appended to a log in Redis, and is
+// applied to every node in log order. A node that was down, or is new, is brought up to date by its
+// health check before it takes writes or serves reads again.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { replyError, type InfluxNode, type NodeReply } from './node.js';
+import type { RedisClient } from './redis.js';
+import type { RedisKeys } from './redis-keys.js';
+
+interface LogEntry {
+  readonly text: string;
+  readonly db: string | null;
+}
+
+// ADVANCE — KEYS: applied. ARGV: node, count. Raises the node's applied count, never lowers it.
+const ADVANCE = `
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`;
+
+interface CatalogCommands {
+  irxCatalogAdvance(applied: string, node: string, count: number): Promise<number>;
+}
+
+export class Catalog {
+  readonly #redis: RedisClient & CatalogCommands;
+  readonly #keys: RedisKeys;
+  readonly #nodes: readonly InfluxNode[];
+  readonly #timeout: number;
+  readonly #log: Logger;
+  /** Convergence in progress per node in this process. */
+  readonly #converging = new Map<InfluxNode, Promise<boolean>>();
+
+  constructor(redis: RedisClient, keys: RedisKeys, nodes: readonly InfluxNode[], timeoutMs: number, log: Logger) {
+    redis.defineCommand('irxCatalogAdvance', { numberOfKeys: 1, lua: ADVANCE });
+    this.#redis = redis as RedisClient & CatalogCommands;
+    this.#keys = keys;
+    this.#nodes = nodes;
+    this.#timeout = timeoutMs;
+    this.#log = log;
+  }
+
+  #run(node: InfluxNode, entry: LogEntry): Promise<NodeReply> {
+    return node.statement(entry.text, entry.db, this.#timeout);
+  }
+
+  /** Entries in the log now. */
+  async version(): Promise<number> {
+    return this.#redis.llen(this.#keys.catalogLog());
+  }
+
+  /** How many entries each node has applied. */
+  async applied(): Promise<Map<string, number>> {
+    const all = await this.#redis.hgetall(this.#keys.catalogApplied());
+    return new Map(Object.entries(all).map(([node, count]) => [node, Number(count)]));
+  }
+
+  /**
+   * Runs a DDL statement for a client: on one healthy, up-to-date node first; if that succeeds, it is
+   * recorded and applied to every other node (now for those that answer, later for the others). Returns
+   * the first node's reply, or throws when no node can take it.
+   */
+  async apply(text: string, db: string | null): Promise<NodeReply> {
+    const entry: LogEntry = { text, db };
+    const [version, applied] = await Promise.all([this.version(), this.applied()]);
+    const first = this.#nodes.find((node) => node.healthy && (applied.get(node.name) ?? 0) === version);
+    if (first === undefined) throw new Error('no node is up and up to date with the catalog: retry when one is');
+    const reply = await this.#run(first, entry);
+    if (replyError(reply) !== null) return reply;
+    const length = await this.#redis.rpush(this.#keys.catalogLog(), JSON.stringify(entry));
+    // The first node applied everything before this entry and this one.
+    if (length === version + 1) await this.#redis.irxCatalogAdvance(this.#keys.catalogApplied(), first.name, length);
+    this.#log.info({ statement: text, node: first.name, version: length }, 'catalog changed');
+    await Promise.all(this.#nodes.map((node) => (node.healthy ? this.converge(node).catch(() => false) : Promise.resolve(false))));
+    return reply;
+  }
+
+  /**
+   * Brings a node up to date: applies the entries it has not applied yet, in order. True when it is up
+   * to date. A node that refuses an entry (e.g. dropping what it never had) has still applied it; one
+   * that cannot be reached stops the run.
+   */
+  converge(node: InfluxNode): Promise<boolean> {
+    let running = this.#converging.get(node);
+    if (running === undefined) {
+      running = this.#converge(node).finally(() => this.#converging.delete(node));
+      this.#converging.set(node, running);
+    }
+    return running;
+  }
+
+  async #converge(node: InfluxNode): Promise<boolean> {
+    const keys = this.#keys;
+    const [length, appliedText] = await Promise.all([this.version(), this.#redis.hget(keys.catalogApplied(), node.name)]);
+    let applied = Number(appliedText ?? 0);
+    node.catalogBehind = Math.max(0, length - applied);
+    if (applied >= length) return true;
+    const token = randomUUID();
+    if ((await this.#redis.set(keys.catalogLease(node.name), token, 'PX', Math.max(this.#timeout, 10_000), 'NX')) !== 'OK') return false;
+    try {
+      const entries = await this.#redis.lrange(keys.catalogLog(), applied, -1);
+      for (const raw of entries) {
+        const entry = JSON.parse(raw) as LogEntry;
+        const reply = await this.#run(node, entry);
+        if (reply.status >= 500) return false;
+        const error = replyError(reply);
+        if (error !== null) this.#log.warn({ node: node.name, statement: entry.text, error }, 'node refused a catalog statement; going on');
+        applied++;
+        await this.#redis.irxCatalogAdvance(keys.catalogApplied(), node.name, applied);
+        node.catalogBehind = Math.max(0, length - applied);
+      }
+      this.#log.info({ node: node.name, applied }, 'node is up to date with the catalog');
+      return true;
+    } catch (err) {
+      this.#log.debug({ node: node.name, err: (err as Error).message }, 'catalog convergence interrupted');
+      return false;
+    } finally {
+      const lease = keys.catalogLease(node.name);
+      if ((await this.#redis.get(lease).catch(() => null)) === token) await this.#redis.del(lease).catch(() => 0);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+// GET|POST /query: InfluxQL as InfluxDB 1.x serves it (q, db, rp, epoch, chunked, chunk_size, pretty,
+// params; JSON, chunked JSON or CSV; gzip when accepted). Each statement is planned (query-plan.ts); a
+// query that InfluxRing cannot answer exactly is refused with 400 before anything runs. A query of
+// several statements is first checked for syntax errors by a node (influxd parses every statement
+// before running any), then run statement by statement; after a failing statement the rest are not run.
+import { randomUUID } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { analyzeStatement, StatementError, type Statement } from '../influxql-statement.js';
+import { splitStatements, TokenizeError, type StatementText } from '../influxql-tokens.js';
+import { parseJson } from '../json-lossless.js';
+import type { InfluxNode } from '../node.js';
+import type { QueryExecutor, QueryParams, ReadOutcome } from '../query-executor.js';
+import { renderChunks, renderCsv, renderError, renderJson, type OutputFormat } from '../query-format.js';
+import type { StatementResult } from '../query-merge.js';
+import { planStatement, type Plan } from '../query-plan.js';
+import type { RouteContext } from './context.js';
+
+const DEFAULT_CHUNK_SIZE = 10_000;
+
+interface Request {
+  readonly q: string | null;
+  readonly params: QueryParams;
+  readonly format: OutputFormat;
+  readonly chunkSize: number | null;
+  readonly gzip: boolean;
+}
+
+function readRequest(request: FastifyRequest): Request {
+  const query = request.query as Record<string, string | undefined>;
+  const form = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+  // As influxd (Go's FormValue): a value in the form body wins over the query string.
+  const get = (name: string): string | null => form.get(name) ?? query[name] ?? null;
+  const accept = request.headers.accept ?? '';
+  const chunkSizeText = get('chunk_size');
+  const chunkSize = chunkSizeText === null ? null : Number.parseInt(chunkSizeText, 10);
+  const empty = (value: string | null): string | null => (value === '' ? null : value);
+  return {
+    q: get('q'),
+    params: { db: empty(get('db')), rp: empty(get('rp')), epoch: empty(get('epoch')), params: empty(get('params')) },
+    format: {
+      csv: accept.includes('application/csv') || accept.includes('text/csv'),
+      pretty: get('pretty') === 'true',
+      chunked: get('chunked') === 'true',
+      chunkSize: chunkSize !== null && chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE,
+    },
+    chunkSize: chunkSize !== null && chunkSize > 0 ? chunkSize : null,
+    gzip: /\bgzip\b/.test(request.headers['accept-encoding'] ?? ''),
+  };
+}
+
+function send(reply: FastifyReply, request: Request, status: number, contentType: string, body: string | Readable): FastifyReply {
+  reply.code(status).header('content-type', contentType);
+  if (!request.gzip) return reply.send(body);
+  reply.header('content-encoding', 'gzip');
+  const gzip = createGzip();
+  if (typeof body === 'string') gzip.end(body);
+  else body.pipe(gzip);
+  return reply.send(gzip);
+}
+
+function contentType(format: OutputFormat): string {
+  return format.csv ? 'text/csv' : 'application/json';
+}
+
+function sendError(reply: FastifyReply, request: Request, status: number, message: string): FastifyReply {
+  reply.header('x-influxdb-error', message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4096));
+  return send(reply, request, status, contentType(request.format), renderError(message, request.format));
+}
+
+/**
+ * Asks a node whether the query parses, without running any of it: a first statement that fails at
+ * run time (an unknown database) stops influxd before the others. Returns influxd's parse error (its
+ * line numbers put back), or null.
+ */
+async function parseError(q: string, db: string | null, nodes: readonly InfluxNode[], timeout: number): Promise<string | null> {
+  const node = nodes.find((n) => n.healthy);
+  if (node === undefined) return null;
+  const form = new URLSearchParams({ q: `SELECT * FROM "influxring-parse-check-${randomUUID()}".."x";\n${q}` });
+  if (db !== null) form.set('db', db);
+  const response = await node.queryStream(form, null, timeout);
+  const body = parseJson(await response.body.text()) as { error?: unknown };
+  if (typeof body.error !== 'string') return null;
+  return body.error.replace(/at line (\d+), char/, (_, line: string) => `at line ${Number(line) - 1}, char`);
+}
+
+interface Planned {
+  readonly text: StatementText;
+  readonly statement: Statement;
+  readonly plan: Plan;
+}
+
+export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: QueryExecutor): void {
+  const timeout = ctx.config.query.timeout;
+  const handler = async (raw: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const request = readRequest(raw);
+    const { q, params, format } = request;
+    if (q === null) return sendError(reply, request, 400, 'missing required parameter "q"');
+
+    let planned: Planned[];
+    try {
+      planned = splitStatements(q).map((text) => {
+        const statement = analyzeStatement(text);
+        const plan = planStatement(statement, text, { topology: ctx.topology, db: params.db, hiddenDatabases: ctx.hiddenDatabases });
+        return { text, statement, plan };
+      });
+    } catch (err) {
+      if (!(err instanceof TokenizeError || err instanceof StatementError)) throw err;
+      // influxd says what is wrong with it; if it finds nothing wrong, we cannot route it.
+      const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+      return sendError(reply, request, 400, parse ?? `InfluxRing cannot route this query: ${err.message}`);
+    }
+    if (planned.length === 0) return sendError(reply, request, 400, 'error parsing query: found EOF, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1');
+    const refused = planned.findIndex((p) => p.plan.kind === 'refuse');
+    if (refused !== -1) {
+      const message = (planned[refused]?.plan as { message: string }).message;
+      ctx.metrics.queriesRefused.inc();
+      return sendError(reply, request, 400, planned.length > 1 ? `statement ${refused + 1}: ${message}` : message);
+    }
+    if (planned.length > 1) {
+      const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+      if (parse !== null) return sendError(reply, request, 400, parse);
+    }
+
+    // One statement read from one node: its answer streams through as it comes.
+    const only = planned.length === 1 ? planned[0] : undefined;
+    if (only !== undefined && only.plan.kind === 'read' && only.plan.merge === null) {
+      const outcome = await executor.read(
+        only.plan,
+        params,
+        0,
+        { accept: format.csv ? 'application/csv' : null, chunked: format.chunked, chunkSize: request.chunkSize },
+        format.csv,
+      );
+      if (outcome.kind === 'stream') {
+        const { response } = outcome;
+        const type = response.headers['content-type'];
+        if (format.pretty && !format.chunked && !format.csv) {
+          // Re-indent like influxd would (it was asked for compact JSON).
+          const results = parseJson(await response.body.text()) as unknown as { results?: StatementResult[]; error?: string };
+          if (results.error !== undefined) return sendError(reply, request, response.statusCode, results.error);
+          return send(reply, request, response.statusCode, 'application/json', renderJson(results.results ?? [], true));
+        }
+        const errorHeader = response.headers['x-influxdb-error'];
+        if (typeof errorHeader === 'string') reply.header('x-influxdb-error', errorHeader);
+        const through = new PassThrough();
+        response.body.pipe(through);
+        return send(reply, request, response.statusCode, typeof type === 'string' ? type : contentType(format), through);
+      }
+      return finish(reply, request, [outcome]);
+    }
+
+    const outcomes: ReadOutcome[] = [];
+    for (const [i, p] of planned.entries()) {
+      const failed = outcomes.some((o) => o.kind === 'result' && o.result.error !== undefined);
+      if (failed) {
+        outcomes.push({ kind: 'result', result: { statement_id: i, error: 'not executed' } });
+        continue;
+      }
+      outcomes.push(await run(executor, p.plan, params, i, format.csv));
+      const last = outcomes[outcomes.length - 1] as ReadOutcome;
+      if (last.kind === 'request-error') break;
+    }
+    return finish(reply, request, outcomes);
+  };
+  app.get('/query', handler);
+  app.post('/query', handler);
+}
+
+async function run(executor: QueryExecutor, plan: Plan, params: QueryParams, statementId: number, csv: boolean): Promise<ReadOutcome> {
+  switch (plan.kind) {
+    case 'read':
+      return executor.read(plan, params, statementId, null, csv);
+    case 'catalog':
+      return executor.catalog(plan, statementId);
+    case 'modify':
+      return executor.modify(plan, statementId);
+    case 'error':
+      return { kind: 'result', result: { statement_id: statementId, error: plan.message } };
+    case 'refuse':
+      return { kind: 'result', result: { statement_id: statementId, error: plan.message } };
+  }
+}
+
+function finish(reply: FastifyReply, request: Request, outcomes: readonly ReadOutcome[]): FastifyReply {
+  const requestError = outcomes.find((o) => o.kind === 'request-error');
+  if (requestError !== undefined && requestError.kind === 'request-error') return sendError(reply, request, requestError.status, requestError.message);
+  const results = outcomes.flatMap((o) => (o.kind === 'result' ? [o.result] : []));
+  const { format } = request;
+  if (format.csv) return send(reply, request, 200, 'text/csv', renderCsv(results));
+  if (format.chunked) return send(reply, request, 200, 'application/json', results.map((r) => renderChunks(r, format.chunkSize, format.pretty)).join(''));
+  return send(reply, request, 200, 'application/json', renderJson(results, format.pretty));
+}
