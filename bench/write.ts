@@ -3,10 +3,11 @@
 // clients) measures: direct to one influxd; the proxy with 1 circle × 2 nodes; the proxy with
 // 2 circles × 1 node. Counts the points that landed on the nodes, and prints points/s, latency
 // percentiles, the proxy's CPU per point and the ratios to direct. Then measures how fast a node's
-// replay buffer drains under live load (bench/replay.ts).
-//   npm run bench -- [--seconds 10] [--rounds 1] [--processes 1] [--extended] [--no-replay]
+// replay buffer drains under live load (bench/replay.ts), and queries (bench/query.ts).
+//   npm run bench -- [--seconds 10] [--rounds 1] [--processes 1] [--extended] [--no-replay] [--no-query]
 // INFLUXRING_* variables reach the proxy (e.g. INFLUXRING_WRITE_GZIP=true).
 import { BenchCluster, countPoints, cpuSeconds, option, runGenerator, type Load } from './harness.js';
+import { measureQueries } from './query.js';
 import { REPLAY_LOADS, measureReplay } from './replay.js';
 
 interface Target {
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   let base = 1_600_000_000_000_000_000n;
   const rows: Row[] = [];
   let replay = '';
+  let queries = '';
   try {
     for (let round = 0; round < rounds; round++) {
       for (const load of loads) {
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (!process.argv.includes('--no-query')) queries = await measureQueries(cluster, processes);
     if (!process.argv.includes('--no-replay')) {
       for (const load of REPLAY_LOADS) {
         replay += await measureReplay(cluster, processes, base, load);
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
   } finally {
     await cluster.stop();
   }
-  process.stdout.write(`\n${table(rows)}\n\n${replay}`);
+  process.stdout.write(`\n${table(rows)}\n\n${replay}\n${queries}`);
   process.stdout.write(`${seconds} s per run, ${rounds} round(s), proxy processes: ${processes}, ${new Date().toISOString()}\n`);
 }
 

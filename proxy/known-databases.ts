@@ -30,10 +30,14 @@ export class KnownDatabases {
   #seen = false;
   #refreshedAt = 0;
   #refreshing: Promise<void> | null = null;
+  /** Catalog version (entries in its log) at the last refresh, and how to read it now. */
+  #catalogVersion = -1;
+  readonly #readCatalogVersion: () => Promise<number>;
   /** Ask nodes again on a miss at most this often. */
   readonly #missInterval = 1000;
 
-  constructor(nodes: readonly InfluxNode[], timeoutMs: number, log: Logger) {
+  constructor(nodes: readonly InfluxNode[], timeoutMs: number, log: Logger, catalogVersion: () => Promise<number> = async () => -1) {
+    this.#readCatalogVersion = catalogVersion;
     this.#nodes = nodes;
     this.#timeout = timeoutMs;
     this.#log = log;
@@ -53,7 +57,9 @@ export class KnownDatabases {
       verdict = this.#verdict(db, rp);
       if (verdict === 'ok') return 'ok';
     }
-    if (Date.now() - this.#refreshedAt >= this.#missInterval) {
+    // Ask again when the last answer is old enough, or when the catalog changed since (a database
+    // created through another proxy a moment ago must not be refused).
+    if (Date.now() - this.#refreshedAt >= this.#missInterval || (await this.#catalogChanged())) {
       await this.refresh();
       if (rp !== '' && this.#databases.get(db) === null) await this.#loadRetentionPolicies(db);
       verdict = this.#verdict(db, rp);
@@ -84,7 +90,16 @@ export class KnownDatabases {
     return this.#refreshing;
   }
 
+  async #catalogChanged(): Promise<boolean> {
+    try {
+      return (await this.#readCatalogVersion()) !== this.#catalogVersion;
+    } catch {
+      return false;
+    }
+  }
+
   async #refresh(): Promise<void> {
+    this.#catalogVersion = await this.#readCatalogVersion().catch(() => -1);
     const answers = await Promise.allSettled(
       this.#nodes.filter((node) => node.healthy).map(async (node) => firstColumn((await node.query('SHOW DATABASES', this.#timeout)).body)),
     );

@@ -57,16 +57,16 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   const metrics = new Metrics(topology.nodes);
   const redis: RedisClient = createRedis(config.redis, `influxring-proxy-${process.pid}`);
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
-  const replayBuffer = new ReplayBuffer(redis, new RedisKeys(config.redis.keyPrefix), config.replay.maxBytesPerNode);
-  const known = new KnownDatabases(topology.nodes, config.health.timeout, log);
+  const keys = new RedisKeys(config.redis.keyPrefix);
+  const catalog = new Catalog(redis, keys, topology.nodes, config.query.timeout, log);
+  const replayBuffer = new ReplayBuffer(redis, keys, config.replay.maxBytesPerNode);
+  const known = new KnownDatabases(topology.nodes, config.health.timeout, log, () => catalog.version());
   const batchers = new Map<InfluxNode, NodeBatcher>();
   const replayers = new Map<InfluxNode, Replayer>();
   for (const node of topology.nodes) {
     batchers.set(node, new NodeBatcher(node, config.write, config.replay.lockTtl, replayBuffer, metrics, log));
     replayers.set(node, new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log));
   }
-  const keys = new RedisKeys(config.redis.keyPrefix);
-  const catalog = new Catalog(redis, keys, topology.nodes, config.query.timeout, log);
   const health = new HealthChecker(topology, replayBuffer, replayers, known, catalog, config.health, metrics, log);
   const hiddenDatabases = new Set([config.health.probeDatabase]);
   const executor = new QueryExecutor(topology, catalog, batchers, {

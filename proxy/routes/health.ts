@@ -22,6 +22,7 @@ export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
           buffering: node.buffering,
           replaying: node.replaying,
           inFlightBatches: node.inFlight,
+          catalogBehind: node.catalogBehind,
           buffered: {
             batches: node.buffered.entries,
             points: node.buffered.points,
