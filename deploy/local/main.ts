@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'InfluxRing local cluster is up.',
-    `  proxy   ${proxyUrl}   (InfluxDB 1.x write API, /api/v2/write, /health, /metrics)`,
+    `  proxy   ${proxyUrl}   (InfluxDB 1.x API: /write, /query; /api/v2/write, /health, /metrics)`,
     `  redis   ${running.redis.url}   (replay buffers, AOF on)`,
     ...CIRCLES.map((circle) => `  ${circle.name}  ${circle.nodes.map((n) => `${n} ${(byName.get(n) as InfluxdServer).url}`).join(', ')}`),
     `  config  ${configFile}`,
@@ -109,7 +109,10 @@ async function main(): Promise<void> {
     '',
     'Write a point:',
     `  curl -i -XPOST '${proxyUrl}/write?db=demo' --data-binary 'cpu,host=server01 usage_idle=92.5'`,
-    'Read it back from its owner node in each circle:',
+    'Read it back through the proxy (InfluxQL, the influx CLI or curl):',
+    `  influx -host 127.0.0.1 -port ${proxyUrl.split(':').pop() ?? '7076'} -database demo -execute 'SELECT * FROM cpu'`,
+    `  curl -s '${proxyUrl}/query?db=demo' --data-urlencode 'q=SELECT * FROM cpu'`,
+    'or from its owner node in each circle:',
     ...CIRCLES.map((circle) => {
       const owner = circle.nodes[createHashRing('ketama', circle.nodes, 'idx').owner(shardKey('demo', 'cpu'))] as string;
       return `  influx -host 127.0.0.1 -port ${(byName.get(owner) as InfluxdServer).port} -database demo -execute 'SELECT * FROM cpu'`;
