@@ -151,6 +151,13 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
       return finish(reply, request, [outcome]);
     }
 
+    // Several statements, chunked: each one's chunks are written as they come (constant memory).
+    if (format.chunked && !format.csv) {
+      const out = new PassThrough();
+      void streamChunks(out, executor, planned, params, request).catch((err: unknown) => out.destroy(err as Error));
+      return send(reply, request, 200, 'application/json', out);
+    }
+
     const outcomes: ReadOutcome[] = [];
     for (const [i, p] of planned.entries()) {
       const failed = outcomes.some((o) => o.kind === 'result' && o.result.error !== undefined);
@@ -166,6 +173,60 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
   };
   app.get('/query', handler);
   app.post('/query', handler);
+}
+
+/** The lines of a stream, as they complete. */
+async function* lines(body: Readable): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of body) {
+    rest += (chunk as Buffer).toString('utf8');
+    let nl = rest.indexOf('\n');
+    while (nl !== -1) {
+      yield rest.slice(0, nl + 1);
+      rest = rest.slice(nl + 1);
+      nl = rest.indexOf('\n');
+    }
+  }
+  if (rest !== '') yield `${rest}\n`;
+}
+
+/**
+ * Chunked answer of several statements: a statement one node answers is streamed from its chunks,
+ * renumbered; others are written when their result is ready. After a failing statement, the rest
+ * answer "not executed".
+ */
+async function streamChunks(out: PassThrough, executor: QueryExecutor, planned: readonly Planned[], params: QueryParams, request: Request): Promise<void> {
+  const { format } = request;
+  let failed = false;
+  for (const [i, p] of planned.entries()) {
+    if (failed) {
+      out.write(renderChunks({ statement_id: i, error: 'not executed' }, format.chunkSize, format.pretty));
+      continue;
+    }
+    if (p.plan.kind === 'read' && p.plan.merge === null && !format.pretty) {
+      const outcome = await executor.read(p.plan, params, i, { accept: null, chunked: true, chunkSize: request.chunkSize }, false);
+      if (outcome.kind === 'stream') {
+        for await (const line of lines(outcome.response.body)) {
+          const renumbered = line.replace(/^\{"results":\[\{"statement_id":\d+/, `{"results":[{"statement_id":${i}`);
+          if (/^\{"results":\[\{"statement_id":\d+,"error":/.test(renumbered) || renumbered.startsWith('{"error":')) failed = true;
+          if (!out.write(renumbered)) await new Promise((resolve) => out.once('drain', resolve));
+        }
+        continue;
+      }
+      failed = writeOutcome(out, outcome, i, format) || failed;
+      continue;
+    }
+    failed = writeOutcome(out, await run(executor, p.plan, params, i, false), i, format) || failed;
+  }
+  out.end();
+}
+
+/** Writes one statement's outcome as chunks; true when it failed. */
+function writeOutcome(out: PassThrough, outcome: ReadOutcome, statementId: number, format: OutputFormat): boolean {
+  const result: StatementResult =
+    outcome.kind === 'result' ? outcome.result : { statement_id: statementId, error: outcome.kind === 'request-error' ? outcome.message : 'unexpected stream' };
+  out.write(renderChunks(result, format.chunkSize, format.pretty));
+  return result.error !== undefined;
 }
 
 async function run(executor: QueryExecutor, plan: Plan, params: QueryParams, statementId: number, csv: boolean): Promise<ReadOutcome> {
