@@ -66,9 +66,27 @@ export class Catalog {
   async apply(text: string, db: string | null): Promise<NodeReply> {
     const entry: LogEntry = { text, db };
     const [version, applied] = await Promise.all([this.version(), this.applied()]);
-    const first = this.#nodes.find((node) => node.healthy && (applied.get(node.name) ?? 0) === version);
-    if (first === undefined) throw new Error('no node is up and up to date with the catalog: retry when one is');
-    const reply = await this.#run(first, entry);
+    const candidates = this.#nodes.filter((node) => node.healthy && (applied.get(node.name) ?? 0) === version);
+    // A node that died since its last health check cannot answer: the next one runs it.
+    let first: InfluxNode | undefined;
+    let reply: NodeReply | undefined;
+    const failures: string[] = [];
+    for (const node of candidates) {
+      try {
+        reply = await this.#run(node, entry);
+      } catch (err) {
+        failures.push(`${node.name}: ${(err as Error).message}`);
+        continue;
+      }
+      if (reply.status < 500) {
+        first = node;
+        break;
+      }
+      failures.push(`${node.name} answered ${reply.status}`);
+    }
+    if (first === undefined || reply === undefined) {
+      throw new Error(`no node is up and up to date with the catalog: retry when one is${failures.length > 0 ? ` (${failures.join('; ')})` : ''}`);
+    }
     if (replyError(reply) !== null) return reply;
     const length = await this.#redis.rpush(this.#keys.catalogLog(), JSON.stringify(entry));
     // The first node applied everything before this entry and this one.

@@ -38,6 +38,15 @@ export interface SelectInfo {
   readonly into: MeasurementRef | null;
   /** The field list has `*` or a regex: the columns are the union over every measurement read. */
   readonly wildcard: boolean;
+  /**
+   * The wildcard sits among other fields (`SELECT v, *`, `count(*), max(v)`): influxd expands it in
+   * place and renames clashes (`v_1`), an order no merge of per-node answers can rebuild.
+   */
+  readonly mixedWildcard: boolean;
+  /** ORDER BY time DESC at this level. */
+  readonly descending: boolean;
+  /** GROUP BY * or GROUP BY /regex/: every series carries every tag key of every measurement read. */
+  readonly groupByAll: boolean;
   readonly clauses: Clauses;
 }
 
@@ -55,6 +64,8 @@ export type Statement =
       readonly on: string | null;
       readonly sources: readonly Source[];
       readonly clauses: Clauses;
+      /** WHERE names `time`: influxd then reads the data, and lists series keys in their escaped order. */
+      readonly timeCondition: boolean;
     }
   | { readonly kind: 'create-database' | 'drop-database'; readonly db: string }
   | {
@@ -64,7 +75,7 @@ export type Statement =
     }
   | { readonly kind: 'delete' | 'drop-series'; readonly on: string | null; readonly sources: readonly Source[] }
   | { readonly kind: 'drop-measurement'; readonly name: string }
-  | { readonly kind: 'cardinality'; readonly on: string | null; readonly what: string; readonly sources: readonly Source[] }
+  | { readonly kind: 'cardinality'; readonly on: string | null; readonly what: string; readonly sources: readonly Source[]; readonly where: boolean }
   /** Anything else, named by its leading keywords (e.g. `SHOW USERS`, `CREATE CONTINUOUS QUERY`). */
   | { readonly kind: 'other'; readonly words: string };
 
@@ -194,6 +205,7 @@ function findClauses(c: Cursor): Clauses {
 /** A SELECT after its keyword: field list (wildcards), INTO, FROM, and the clauses of this level. */
 function parseSelect(c: Cursor): SelectInfo {
   let wildcard = false;
+  let fields = 1;
   let into: MeasurementRef | null = null;
   let depth = 0;
   // Field list, up to INTO or FROM at this level.
@@ -202,6 +214,7 @@ function parseSelect(c: Cursor): SelectInfo {
     if (depth === 0 && t.type === 'keyword' && (t.value === 'INTO' || t.value === 'FROM')) break;
     if (t.type === 'lparen') depth++;
     else if (t.type === 'rparen') depth--;
+    else if (depth === 0 && t.type === 'comma') fields++;
     else if (t.type === 'regex' || (t.type === 'op' && t.value === '*' && isWildcardStar(c))) wildcard = true;
     c.next();
   }
@@ -211,15 +224,54 @@ function parseSelect(c: Cursor): SelectInfo {
   if (c.accept('FROM')) sources = parseSources(c);
   // Skip to the end of this SELECT; the clauses are found over its whole remaining text.
   const clauses = findClauses(clausesFrom);
+  const rest = new Cursor(c.tokens, c.i, c.end);
+  const descending = orderedDescending(rest);
+  const groupByAll = groupsByAll(rest);
   c.i = c.end;
-  return { sources, into, wildcard, clauses };
+  return { sources, into, wildcard, mixedWildcard: wildcard && fields > 1, descending, groupByAll, clauses };
 }
 
-/** `*` is a wildcard unless it multiplies (a value or `)` before it). */
+/** `*` is a wildcard where a field could start (after SELECT, `,` or `(`); elsewhere it multiplies. */
 function isWildcardStar(c: Cursor): boolean {
   const before = c.tokens[c.i - 1];
   if (before === undefined) return true;
-  return !(before.type === 'ident' || before.type === 'number' || before.type === 'rparen' || before.type === 'duration' || before.type === 'param');
+  return before.type === 'comma' || before.type === 'lparen' || (before.type === 'keyword' && before.value === 'SELECT');
+}
+
+/** `GROUP BY *` or a regex among the GROUP BY dimensions, at this level. */
+function groupsByAll(c: Cursor): boolean {
+  let depth = 0;
+  for (let i = c.i; i < c.end; i++) {
+    const t = c.tokens[i] as Token;
+    if (t.type === 'lparen') depth++;
+    else if (t.type === 'rparen') depth--;
+    else if (depth === 0 && t.type === 'keyword' && t.value === 'GROUP' && c.tokens[i + 1]?.type === 'keyword' && c.tokens[i + 1]?.value === 'BY') {
+      for (let j = i + 2; j < c.end; j++) {
+        const u = c.tokens[j] as Token;
+        if (u.type === 'keyword' && u.value !== 'TIME') break;
+        if (u.type === 'regex' || (u.type === 'op' && u.value === '*')) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** `ORDER BY time DESC` at this level (not inside a subquery's parentheses). */
+function orderedDescending(c: Cursor): boolean {
+  let depth = 0;
+  for (let i = c.i; i < c.end; i++) {
+    const t = c.tokens[i] as Token;
+    if (t.type === 'lparen') depth++;
+    else if (t.type === 'rparen') depth--;
+    else if (depth === 0 && t.type === 'keyword' && t.value === 'ORDER') {
+      for (let j = i + 1; j < c.end; j++) {
+        const u = c.tokens[j] as Token;
+        if (u.type === 'keyword' && u.value === 'DESC') return true;
+        if (u.type === 'keyword' && (u.value === 'LIMIT' || u.value === 'OFFSET' || u.value === 'SLIMIT' || u.value === 'SOFFSET')) return false;
+      }
+    }
+  }
+  return false;
 }
 
 /** INTO's target: a measurement reference, whose last place may be `:MEASUREMENT` (a back-reference). */
@@ -323,11 +375,13 @@ function analyzeShow(c: Cursor): Statement {
     c.i += 2;
     return showWithSources(c, 'show-tag-keys');
   }
+  if (c.isKeyword('TAG') && (c.isKeyword('KEY', 1) || c.isKeyword('VALUES', 1)) && (c.isKeyword('CARDINALITY', 2) || c.isKeyword('EXACT', 2))) {
+    return cardinality(c, 'TAG');
+  }
   if (c.isKeyword('TAG') && c.isKeyword('VALUES', 1)) {
     c.i += 2;
     return showWithSources(c, 'show-tag-values');
   }
-  if (c.isKeyword('TAG') && (c.isKeyword('KEY', 1) || c.isKeyword('VALUES', 1))) return cardinality(c, 'TAG');
   if (c.isKeyword('FIELD') && c.isKeyword('KEYS', 1)) {
     c.i += 2;
     return showWithSources(c, 'show-field-keys');
@@ -339,18 +393,29 @@ function analyzeShow(c: Cursor): Statement {
 function showWithSources(c: Cursor, kind: 'show-series' | 'show-tag-keys' | 'show-tag-values' | 'show-field-keys'): Statement {
   const on = parseOn(c);
   const sources = c.accept('FROM') ? parseSources(c) : [];
-  return { kind, on, sources, clauses: findClauses(c) };
+  return { kind, on, sources, clauses: findClauses(c), timeCondition: namesTime(c) };
+}
+
+/** Whether the rest of the statement (its WHERE) names `time`. */
+function namesTime(c: Cursor): boolean {
+  for (let i = c.i; i < c.end; i++) {
+    const t = c.tokens[i] as Token;
+    if (t.type === 'ident' && t.value.toLowerCase() === 'time') return true;
+  }
+  return false;
 }
 
 /** SHOW … CARDINALITY: what is counted, `ON`, `FROM`. */
 function cardinality(c: Cursor, what: string): Statement {
   const words: string[] = [];
-  while (c.peek()?.type === 'keyword' && !c.isKeyword('ON') && !c.isKeyword('FROM') && !c.isKeyword('WHERE') && !c.isKeyword('WITH')) {
+  const ends = ['ON', 'FROM', 'WHERE', 'WITH', 'GROUP', 'LIMIT', 'OFFSET', 'SLIMIT', 'SOFFSET', 'ORDER'];
+  while (c.peek()?.type === 'keyword' && !ends.some((word) => c.isKeyword(word))) {
     words.push((c.next() as Token).value);
   }
   const on = parseOn(c);
   const sources = c.accept('FROM') ? parseSources(c) : [];
-  return { kind: 'cardinality', on, what: `${what} ${words.slice(1).join(' ')}`.trim(), sources };
+  const where = c.tokens.slice(c.i, c.end).some((t) => t.type === 'keyword' && t.value === 'WHERE');
+  return { kind: 'cardinality', on, what: `${what} ${words.slice(1).join(' ')}`.trim(), sources, where };
 }
 
 function other(c: Cursor, lead: string): Statement {

@@ -77,6 +77,9 @@ const DURATION_UNITS = ['ns', 'u', 'µ', 'ms', 's', 'm', 'h', 'd', 'w'];
 const TWO_CHAR_OPS = new Set(['=~', '!~', '!=', '<>', '<=', '>=', '::']);
 const ONE_CHAR_OPS = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '=', '<', '>', ':']);
 
+/** influxd's escapes inside quoted strings and identifiers. */
+const ESCAPES: Record<string, string> = { n: '\n', '\\': '\\', '"': '"', "'": "'" };
+
 /** Reads a quoted run starting at `quote` (`"` or `'`); returns the unescaped value and the end. */
 function scanQuoted(q: string, start: number, quote: string): { value: string; end: number } {
   let value = '';
@@ -85,12 +88,13 @@ function scanQuoted(q: string, start: number, quote: string): { value: string; e
     const c = q[i] as string;
     if (c === quote) return { value, end: i + 1 };
     if (c === '\\' && i + 1 < q.length) {
-      const next = q[i + 1] as string;
-      value += next === 'n' && quote === "'" ? '\n' : next === quote || next === '\\' ? next : `\\${next}`;
+      const escaped = ESCAPES[q[i + 1] as string];
+      if (escaped === undefined) throw new TokenizeError(`bad escape \\${q[i + 1] as string}`, i);
+      value += escaped;
       i += 2;
       continue;
     }
-    if (c === '\n' && quote === "'") throw new TokenizeError('unterminated string', start);
+    if (c === '\n') throw new TokenizeError(quote === '"' ? 'newline in a quoted identifier' : 'unterminated string', start);
     value += c;
     i++;
   }
@@ -155,9 +159,22 @@ export function tokenize(q: string): Token[] {
         while (j < q.length && isDigit(q[j] as string)) j++;
       }
       if (!isFloat) {
-        const unit = DURATION_UNITS.filter((u) => q.startsWith(u, j)).sort((a, b) => b.length - a.length)[0];
-        if (unit !== undefined && !isIdentChar(q[j + unit.length] ?? ' ')) {
-          push('duration', i, j + unit.length, q.slice(i, j + unit.length));
+        // A duration: number-unit pairs, as `1h30m`.
+        let k = j;
+        let units = 0;
+        for (;;) {
+          const unit = DURATION_UNITS.filter((u) => q.startsWith(u, k)).sort((a, b) => b.length - a.length)[0];
+          if (unit === undefined) break;
+          k += unit.length;
+          units++;
+          if (!isDigit(q[k] ?? '')) break;
+          let d = k;
+          while (d < q.length && isDigit(q[d] as string)) d++;
+          if (!DURATION_UNITS.some((u) => q.startsWith(u, d))) break;
+          k = d;
+        }
+        if (units > 0 && !isIdentChar(q[k] ?? ' ')) {
+          push('duration', i, k, q.slice(i, k));
           continue;
         }
       }

@@ -13,6 +13,10 @@ export class JsonNumber {
   valueOf(): number {
     return Number(this.text);
   }
+
+  toString(): string {
+    return this.text;
+  }
 }
 
 export type JsonValue = string | JsonNumber | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -133,9 +137,14 @@ export function parseJson(text: string): JsonValue {
   return result;
 }
 
-/** A string literal as Go's encoding/json writes it. */
+const GO_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A string literal as Go's encoding/json writes it (control characters, `<`, `>`, `&`, U+2028/9 as \u00XX). */
 function goString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // eslint-disable-next-line no-control-regex
+  if (!/["\\\u0000-\u001f<>&\u2028\u2029]/.test(s)) return `"${s}"`;
+  // eslint-disable-next-line no-control-regex
+  return `"${s.replace(/["\\\u0000-\u001f<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
 /** Compact JSON, as Go's json.Marshal. */

@@ -4,12 +4,14 @@
 // A statement answered by one node can be streamed through; otherwise the nodes' answers are merged.
 // DDL goes through the catalog; data changes go to every circle through the nodes' batchers, so they
 // stay in order with writes and are queued like writes for a node that is down.
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Catalog } from './catalog.js';
 import { JsonSyntaxError, parseJson, type JsonValue } from './json-lossless.js';
 import type { InfluxNode, NodeReply } from './node.js';
 import { mergeList, mergeSeries, mergeSum, type NodeAnswer, type StatementResult } from './query-merge.js';
 import type { Plan } from './query-plan.js';
+import { quoteIdent } from './influxql-tokens.js';
 import { shardKey } from './shard-key.js';
 import type { Topology } from './topology.js';
 import type { NodeBatcher } from './write-batcher.js';
@@ -30,8 +32,8 @@ export interface Passthrough {
 }
 
 export type ReadOutcome =
-  /** One node answers: its response, to stream through. */
-  | { readonly kind: 'stream'; readonly response: Dispatcher.ResponseData; readonly node: InfluxNode }
+  /** One node answers: its response (status, headers) and body, to stream through. */
+  | { readonly kind: 'stream'; readonly response: Dispatcher.ResponseData; readonly body: Readable; readonly node: InfluxNode }
   /** The statement's result (merged, or read from one node). */
   | { readonly kind: 'result'; readonly result: StatementResult }
   /** A request-level error from the node (a parse error): status and message. */
@@ -49,6 +51,39 @@ class NodeFailure extends Error {
   override readonly name = 'NodeFailure';
 }
 
+/** What influxd answers to a statement it was running when it was told to stop: another circle may answer. */
+const SHUTDOWN = /^\{"results":\[\{"statement_id":\d+,"error":"query engine shutdown"/;
+
+/**
+ * The body with its first chunk read ahead: a NodeFailure when it is influxd's shutdown error,
+ * else the whole body, unchanged, to stream on.
+ */
+async function peekBody(node: InfluxNode, body: Readable): Promise<Readable> {
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    throw new NodeFailure(`${node.name}: ${(err as Error).message}`);
+  }
+  if (first.done === true) return Readable.from([]);
+  if (SHUTDOWN.test(first.value.toString('utf8', 0, 128))) {
+    body.destroy();
+    throw new NodeFailure(`${node.name} is shutting down`);
+  }
+  return Readable.from(
+    (async function* () {
+      yield first.value;
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+    })(),
+    { objectMode: false },
+  );
+}
+
+class MergeTooLarge extends Error {
+  override readonly name = 'MergeTooLarge';
+}
+
 async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -56,7 +91,7 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number)
     size += (chunk as Buffer).length;
     if (size > limit) {
       body.destroy();
-      throw new Error(`an answer to merge is larger than query.maxMergeBytes (${limit} bytes): add a LIMIT, or query fewer measurements at once`);
+      throw new MergeTooLarge(`an answer to merge is larger than query.maxMergeBytes (${limit} bytes): add a LIMIT, or query fewer measurements at once`);
     }
     chunks.push(chunk as Buffer);
   }
@@ -131,14 +166,45 @@ export class QueryExecutor {
     return response;
   }
 
+  /** For a statement any node can answer: the active nodes, least loaded first. */
+  #anyOne(): { usable: InfluxNode[]; why: string[] } {
+    const nodes = this.#topology.nodes.filter((node) => node.active);
+    nodes.sort((a, b) => a.queriesInFlight - b.queriesInFlight || a.queryLatencyMs - b.queryLatencyMs);
+    return { usable: nodes, why: nodes.length === 0 ? ['no node is active'] : [] };
+  }
+
   async read(plan: Extract<Plan, { kind: 'read' }>, params: QueryParams, statementId: number, passthrough: Passthrough | null, csv: boolean): Promise<ReadOutcome> {
+    try {
+      return await this.#read(plan, params, statementId, passthrough, csv);
+    } catch (err) {
+      if (err instanceof MergeTooLarge) return { kind: 'result', result: { statement_id: statementId, error: err.message } };
+      throw err;
+    }
+  }
+
+  async #read(plan: Extract<Plan, { kind: 'read' }>, params: QueryParams, statementId: number, passthrough: Passthrough | null, csv: boolean): Promise<ReadOutcome> {
+    // CSV needs integer times: ask for nanoseconds when the client named no epoch (influxd's CSV has them).
+    const asked = csv && params.epoch === null && passthrough === null ? { ...params, epoch: 'ns' } : params;
+    if (plan.anyOne === true) {
+      const { usable, why } = this.#anyOne();
+      const failures: string[] = [];
+      for (const node of usable) {
+        try {
+          return await this.#readOne(plan, node, asked, statementId, passthrough);
+        } catch (err) {
+          if (!(err instanceof NodeFailure)) throw err;
+          failures.push(err.message);
+        }
+      }
+      return { kind: 'result', result: { statement_id: statementId, error: `no node can answer this statement now: ${[...why, ...failures].join('; ')}` } };
+    }
     const { usable, why } = this.#circles(plan.nodes);
     const failures: string[] = [];
     for (const circle of usable) {
       const nodes = plan.nodes(circle);
       try {
-        if (plan.merge === null) return await this.#readOne(plan, nodes[0] as InfluxNode, params, statementId, passthrough);
-        return await this.#readMerged(plan, nodes, params, statementId, csv);
+        if (plan.merge === null) return await this.#readOne(plan, nodes[0] as InfluxNode, asked, statementId, passthrough);
+        return await this.#readMerged(plan, nodes, asked, statementId);
       } catch (err) {
         if (!(err instanceof NodeFailure)) throw err;
         failures.push(err.message);
@@ -157,30 +223,41 @@ export class QueryExecutor {
       if (passthrough.chunked) extra.chunked = 'true';
       if (passthrough.chunkSize !== null) extra.chunk_size = String(passthrough.chunkSize);
       const response = await this.#ask(node, this.#form(plan.text, params, extra), passthrough.accept);
-      return { kind: 'stream', response, node };
+      return { kind: 'stream', response, body: await peekBody(node, response.body), node };
     }
-    const response = await this.#ask(node, this.#form(plan.text, params), null);
-    const text = await readLimited(response.body, this.#options.maxMergeBytes);
-    let body: JsonValue;
+    const { status, body } = await this.#answer(node, this.#form(plan.text, params));
+    const result = resultOf(body, statementId);
+    return 'requestError' in result ? { kind: 'request-error', status, message: result.requestError } : { kind: 'result', result };
+  }
+
+  /**
+   * A node's whole JSON answer. A NodeFailure (the next circle may answer) when the connection breaks,
+   * the answer is not JSON, or the node was shutting down.
+   */
+  async #answer(node: InfluxNode, form: URLSearchParams): Promise<{ status: number; body: JsonValue }> {
+    const response = await this.#ask(node, form, null);
+    let text: string;
     try {
-      body = parseJson(text);
+      text = await readLimited(response.body, this.#options.maxMergeBytes);
+    } catch (err) {
+      if (err instanceof MergeTooLarge) throw err;
+      throw new NodeFailure(`${node.name}: ${(err as Error).message}`);
+    }
+    if (SHUTDOWN.test(text)) throw new NodeFailure(`${node.name} is shutting down`);
+    try {
+      return { status: response.statusCode, body: parseJson(text) };
     } catch (err) {
       if (err instanceof JsonSyntaxError) throw new NodeFailure(`${node.name} sent an answer that is not JSON`);
       throw err;
     }
-    const result = resultOf(body, statementId);
-    return 'requestError' in result ? { kind: 'request-error', status: response.statusCode, message: result.requestError } : { kind: 'result', result };
   }
 
-  async #readMerged(plan: Extract<Plan, { kind: 'read' }>, nodes: InfluxNode[], params: QueryParams, statementId: number, csv: boolean): Promise<ReadOutcome> {
-    // CSV needs integer times: ask for nanoseconds when the client named no epoch.
-    const merged = csv && params.epoch === null ? { ...params, epoch: 'ns' } : params;
-    const form = this.#form(plan.text, merged);
+  async #readMerged(plan: Extract<Plan, { kind: 'read' }>, nodes: InfluxNode[], params: QueryParams, statementId: number): Promise<ReadOutcome> {
+    const form = this.#form(plan.text, params);
     const replies = await Promise.all(
       nodes.map(async (node) => {
-        const response = await this.#ask(node, form, null);
-        const text = await readLimited(response.body, this.#options.maxMergeBytes);
-        return { node: node.name, status: response.statusCode, result: resultOf(parseJson(text), statementId) };
+        const { status, body } = await this.#answer(node, form);
+        return { node: node.name, status, result: resultOf(body, statementId) };
       }),
     );
     // A parse error is the same from every node: the request's error.
@@ -192,18 +269,93 @@ export class QueryExecutor {
     if (merge.type === 'sum') return { kind: 'result', result: mergeSum(answers, statementId) };
     if (merge.type === 'list') {
       const hide = merge.name === 'databases' ? this.#options.hiddenDatabases : undefined;
-      return { kind: 'result', result: mergeList(answers, { statementId, name: merge.name, column: merge.column, sort: merge.sort, limit: merge.limit, offset: merge.offset, ...(hide ? { hide } : {}) }) };
+      return {
+        kind: 'result',
+        result: mergeList(answers, {
+          statementId,
+          name: merge.name,
+          column: merge.column,
+          sort: merge.sort,
+          seriesKeys: merge.seriesKeys,
+          limit: merge.limit,
+          offset: merge.offset,
+          ...(hide ? { hide } : {}),
+        }),
+      };
     }
     const circle = this.#topology.circles.findIndex((c) => c.nodes.includes(nodes[0] as InfluxNode));
-    const ownerDb = plan.ownerDb;
+    const { ownerDbs } = plan;
     const owns =
-      ownerDb === null
+      ownerDbs.length === 0
         ? undefined
-        : (node: string, measurement: string): boolean => this.#topology.owners(shardKey(ownerDb, measurement))[circle]?.name === node;
+        : (node: string, measurement: string): boolean => ownerDbs.some((db) => this.#topology.owners(shardKey(db, measurement))[circle]?.name === node);
+    // A node that answered nothing still shapes the answer of a wildcard or GROUP BY *: InfluxDB gives
+    // every series the columns and tag keys of every measurement read. Ask it what those would be.
+    const extra = merge.wildcard || merge.groupByAll ? await this.#shapeOfSilentNodes(plan, nodes, answers, params, merge.wildcard, merge.groupByAll) : null;
     return {
       kind: 'result',
-      result: mergeSeries(answers, { statementId, ...(owns ? { owns } : {}), slimit: merge.slimit, soffset: merge.soffset, wildcard: merge.wildcard }),
+      result: mergeSeries(answers, {
+        statementId,
+        ...(owns ? { owns } : {}),
+        descending: merge.descending,
+        wildcard: merge.wildcard,
+        groupByAll: merge.groupByAll,
+        ...(extra === null ? {} : { extraColumns: extra.columns, extraTagKeys: extra.tagKeys }),
+      }),
     };
+  }
+
+  /**
+   * The columns (from EXPLAIN's expanded fields) and tag keys (SHOW TAG KEYS FROM the sources) of the
+   * nodes that answered no series, or null when every node answered some.
+   */
+  async #shapeOfSilentNodes(
+    plan: Extract<Plan, { kind: 'read' }>,
+    nodes: InfluxNode[],
+    answers: readonly NodeAnswer[],
+    params: QueryParams,
+    wildcard: boolean,
+    groupByAll: boolean,
+  ): Promise<{ columns: string[]; tagKeys: string[] } | null> {
+    const silent = nodes.filter((node) => (answers.find((a) => a.node === node.name)?.result.series ?? []).length === 0);
+    if (silent.length === 0 || silent.length === nodes.length) return null;
+    const columns = new Set<string>();
+    const tagKeys = new Set<string>();
+    const from = (plan.sources ?? [])
+      .map((r) => {
+        const db = r.db === null ? '' : `${quoteIdent(r.db)}.`;
+        const rp = r.db === null && r.rp === null ? '' : `${r.rp === null ? '' : quoteIdent(r.rp)}.`;
+        return `${db}${rp}${r.name === null ? `/${(r.regex ?? '').replace(/\//g, '\\/')}/` : quoteIdent(r.name)}`;
+      })
+      .join(', ');
+    await Promise.all(
+      silent.map(async (node) => {
+        if (wildcard) {
+          const explained = await this.#readOneResult(node, this.#form(`EXPLAIN ${plan.text}`, params));
+          for (const s of explained.series ?? []) {
+            for (const row of s.values ?? []) {
+              const line = String(row[0] ?? '');
+              if (!line.startsWith('AUXILIARY FIELDS: ')) continue;
+              for (const field of line.slice('AUXILIARY FIELDS: '.length).split(', ')) {
+                const at = field.lastIndexOf('::');
+                const name = at === -1 ? field : field.slice(0, at);
+                if (name !== '') columns.add(name.replace(/^"(.*)"$/, '$1'));
+              }
+            }
+          }
+        }
+        if (groupByAll && from !== '') {
+          const keys = await this.#readOneResult(node, this.#form(`SHOW TAG KEYS FROM ${from}`, params));
+          for (const s of keys.series ?? []) for (const row of s.values ?? []) tagKeys.add(String(row[0]));
+        }
+      }),
+    );
+    return { columns: [...columns], tagKeys: [...tagKeys] };
+  }
+
+  async #readOneResult(node: InfluxNode, form: URLSearchParams): Promise<StatementResult> {
+    const result = resultOf((await this.#answer(node, form)).body, 0);
+    return 'requestError' in result ? { statement_id: 0 } : result;
   }
 
   /** A catalog change: the first node's answer is the statement's. */

@@ -74,8 +74,18 @@ export function plainNumber(text: string): string {
   return `${sign}${out.replace(/^0+(?=\d)/, '')}`;
 }
 
+/** A field as Go's encoding/csv writes it: quoted when it holds `"`, `,`, CR/LF, starts with a space or tab, or is `\.`. */
+const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
 function csvField(value: string): string {
-  return /[",\r\n]/.test(value) || value.startsWith(' ') ? `"${value.replace(/"/g, '""')}"` : value;
+  // Go's encoding/csv: a comma, quote or line break anywhere, a leading space (unicode.IsSpace), or `\.`.
+  const quote = /[",\r\n]/.test(value) || GO_SPACE.test(value) || value === '\\.';
+  return quote ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A tag key or value as it appears in a series key. */
+function escapeTag(s: string): string {
+  return s.replace(/([, =])/g, '\\$1');
 }
 
 function csvValue(value: JsonValue | undefined): string {
@@ -92,19 +102,20 @@ function csvTags(tags: Record<string, string> | undefined): string {
     Object.keys(tags)
       .sort()
       .filter((k) => tags[k] !== '')
-      .map((k) => `${k}=${tags[k] ?? ''}`)
+      .map((k) => `${escapeTag(k)}=${escapeTag(tags[k] ?? '')}`)
       .join(','),
   );
 }
 
-/** CSV of the results: a header per series whose columns differ from the previous, a blank line between statements. */
+/**
+ * CSV of the results: a header per series whose columns differ from the previous, a blank line between
+ * statements. Statement errors are left out, as influxd leaves them out of CSV.
+ */
 export function renderCsv(results: readonly StatementResult[]): string {
   const parts: string[] = [];
   for (const result of results) {
     let text = '';
-    if (result.error !== undefined) {
-      text = `error\n${csvField(result.error)}\n`;
-    } else {
+    if (result.error === undefined) {
       let header = '';
       for (const s of result.series ?? []) {
         const h = `name,tags,${s.columns.map(csvField).join(',')}\n`;

@@ -53,41 +53,55 @@ export interface SeriesMergeOptions {
   readonly statementId: number;
   /** Keep a node's series only if this says the node owns the series' measurement (misplaced copies are ignored). */
   readonly owns?: (node: string, measurement: string) => boolean;
-  /** SLIMIT / SOFFSET, applied after the series are put in order (they were removed from what nodes ran). */
-  readonly slimit?: number | null;
-  readonly soffset?: number | null;
+  /** ORDER BY time DESC: InfluxDB returns the series in reverse order too. */
+  readonly descending?: boolean;
   /** The statement selected `*` or a regex: every series gets the union of the columns, in InfluxDB's order. */
   readonly wildcard?: boolean;
+  /** GROUP BY * or a regex: every series gets every tag key seen (empty where it has none). */
+  readonly groupByAll?: boolean;
+  /** Columns and tag keys of measurements read that gave no series (from the nodes that answered nothing). */
+  readonly extraColumns?: readonly string[];
+  readonly extraTagKeys?: readonly string[];
 }
 
 /**
  * Per-measurement series from several nodes (a SELECT over several measurements, SHOW TAG KEYS, …):
- * put in InfluxDB's order, SLIMIT/SOFFSET applied, columns unified for wildcard selects.
+ * put in InfluxDB's order, columns unified for wildcard selects. (SLIMIT/SOFFSET apply per measurement
+ * in InfluxDB, so each node has applied them already.)
  */
 export function mergeSeries(answers: readonly NodeAnswer[], options: SeriesMergeOptions): StatementResult {
   const error = firstError(answers);
   if (error !== null) return { statement_id: options.statementId, error };
-  let series: Series[] = [];
+  const series: Series[] = [];
   for (const answer of answers) {
     for (const s of answer.result.series ?? []) {
       if (options.owns && s.name !== undefined && !options.owns(answer.node, s.name)) continue;
       series.push(s);
     }
   }
-  series.sort((a, b) => compareBytes(seriesOrderKey(a), seriesOrderKey(b)));
-  const offset = options.soffset ?? 0;
-  series = series.slice(offset, options.slimit ? offset + options.slimit : undefined);
-  if (options.wildcard && series.length > 1) series = unifyColumns(series);
-  return result(options.statementId, series);
+  const shaped = options.groupByAll ? unifyTagKeys(series, options.extraTagKeys ?? []) : series;
+  shaped.sort((a, b) => compareBytes(seriesOrderKey(a), seriesOrderKey(b)));
+  if (options.descending) shaped.reverse();
+  return result(options.statementId, options.wildcard ? unifyColumns(shaped, options.extraColumns ?? []) : shaped);
+}
+
+/** Gives every series every tag key seen (InfluxDB's GROUP BY * across measurements), "" where absent. */
+function unifyTagKeys(series: Series[], extra: readonly string[]): Series[] {
+  const keys = new Set<string>(extra);
+  for (const s of series) for (const key of Object.keys(s.tags ?? {})) keys.add(key);
+  if (keys.size === 0) return series;
+  const sorted = [...keys].sort(compareBytes);
+  return series.map((s) => ({ ...s, tags: Object.fromEntries(sorted.map((k) => [k, s.tags?.[k] ?? ''])) }));
 }
 
 /** Gives every series the union of all columns (`time` first, the rest sorted), nulls where absent. */
-function unifyColumns(series: Series[]): Series[] {
-  const names = new Set<string>();
+function unifyColumns(series: Series[], extra: readonly string[]): Series[] {
+  const names = new Set<string>(extra.filter((c) => c !== 'time' && !series.some((s) => s.tags !== undefined && c in s.tags)));
   for (const s of series) for (const column of s.columns) if (column !== 'time') names.add(column);
   const columns = [...(series.some((s) => s.columns[0] === 'time') ? ['time'] : []), ...[...names].sort(compareBytes)];
   return series.map((s) => {
-    if (s.columns.length === columns.length && s.columns.every((c, i) => c === columns[i])) return s;
+    // A series with every column keeps its own order (the node expanded the wildcard already).
+    if (s.columns.length === columns.length) return s;
     const index = columns.map((c) => s.columns.indexOf(c));
     return {
       ...s,
@@ -106,8 +120,38 @@ export interface ListMergeOptions {
   readonly offset?: number | null;
   /** Sort bytewise (InfluxDB's order for measurement names and series keys). */
   readonly sort: boolean;
+  /** The values are series keys, sorted as influxd's index lists them: by name, then tag by tag, unescaped. */
+  readonly seriesKeys?: boolean;
   /** Values never shown (the proxy's own probe database). */
   readonly hide?: ReadonlySet<string>;
+}
+
+/** A series key's name, then each tag's key and value, unescaped. */
+function seriesKeyParts(key: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i] as string;
+    if (c === '\\' && i + 1 < key.length && ', ='.includes(key[i + 1] as string)) {
+      current += key[++i];
+    } else if ((c === ',' && parts.length % 2 === 0) || (c === '=' && parts.length % 2 === 1)) {
+      // ',' ends the name or a value; '=' ends a tag key
+      parts.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+function compareSeriesKeyParts(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareBytes(a[i] as string, b[i] as string);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
 }
 
 /** One-column lists from every node (SHOW MEASUREMENTS, SHOW SERIES, SHOW DATABASES): union, order, limits. */
@@ -126,7 +170,14 @@ export function mergeList(answers: readonly NodeAnswer[], options: ListMergeOpti
       }
     }
   }
-  if (options.sort) values.sort(compareBytes);
+  if (options.sort) {
+    if (options.seriesKeys) {
+      const parsed = new Map(values.map((v) => [v, seriesKeyParts(v)]));
+      values.sort((a, b) => compareSeriesKeyParts(parsed.get(a) as string[], parsed.get(b) as string[]) || compareBytes(a, b));
+    } else {
+      values.sort(compareBytes);
+    }
+  }
   const offset = options.offset ?? 0;
   values = values.slice(offset, options.limit ? offset + options.limit : undefined);
   if (values.length === 0) return { statement_id: options.statementId };
@@ -139,12 +190,15 @@ export function mergeSum(answers: readonly NodeAnswer[], statementId: number): S
   const error = firstError(answers);
   if (error !== null) return { statement_id: statementId, error };
   let columns: string[] | null = null;
-  let total = 0;
+  let total = 0n;
   for (const answer of answers) {
     for (const s of answer.result.series ?? []) {
       columns ??= s.columns;
-      for (const row of s.values ?? []) total += Number(row[0] ?? 0);
+      for (const row of s.values ?? []) {
+        const value = row[0];
+        total += BigInt(value instanceof JsonNumber ? value.text : String(value ?? 0));
+      }
     }
   }
-  return columns === null ? { statement_id: statementId } : { statement_id: statementId, series: [{ columns, values: [[new JsonNumber(String(total))]] }] };
+  return columns === null ? { statement_id: statementId } : { statement_id: statementId, series: [{ columns, values: [[new JsonNumber(total.toString())]] }] };
 }

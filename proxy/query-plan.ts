@@ -17,14 +17,19 @@ import { shardKey } from './shard-key.js';
 import type { Topology } from './topology.js';
 
 export type MergeSpec =
-  /** Per-measurement series, in InfluxDB's order; SLIMIT/SOFFSET re-applied; wildcard columns unified. */
-  | { readonly type: 'series'; readonly slimit: number | null; readonly soffset: number | null; readonly wildcard: boolean }
+  /**
+   * Per-measurement series, in InfluxDB's order (reversed for ORDER BY time DESC); wildcard columns
+   * unified. SLIMIT/SOFFSET apply per measurement in InfluxDB: the nodes apply them.
+   */
+  | { readonly type: 'series'; readonly descending: boolean; readonly wildcard: boolean; readonly groupByAll: boolean }
   /** A one-column list (SHOW MEASUREMENTS, SERIES, DATABASES): union, order, limits re-applied. */
   | {
       readonly type: 'list';
       readonly name: string | undefined;
       readonly column: string;
       readonly sort: boolean;
+      /** The values are series keys: sorted by their unescaped form, as influxd sorts them. */
+      readonly seriesKeys: boolean;
       readonly limit: number | null;
       readonly offset: number | null;
     }
@@ -42,8 +47,12 @@ export type Plan =
       readonly db: string | null;
       readonly nodes: (circle: number) => InfluxNode[];
       readonly merge: MergeSpec | null;
-      /** The database whose measurements the series name (for dropping misplaced copies), or null. */
-      readonly ownerDb: string | null;
+      /** Any one node among nodes(circle) may answer (not each of them). */
+      readonly anyOne?: boolean;
+      /** The databases whose measurements the series name (to drop misplaced copies); empty: no filter. */
+      readonly ownerDbs: readonly string[];
+      /** The statement read (its sources), when a node that answered nothing must be asked what it would have had. */
+      readonly sources?: readonly MeasurementRef[];
     }
   /** A change of the catalog (databases, retention policies), applied to every node of every circle. */
   | { readonly kind: 'catalog'; readonly text: string; readonly db: string | null }
@@ -73,6 +82,8 @@ export interface PlanContext {
 }
 
 const DATABASE_REQUIRED: Plan = { kind: 'error', message: 'database name required' };
+/** What influxd says to a data change without a database. */
+const NO_DATABASE: Plan = { kind: 'error', message: 'database not found: ' };
 
 const REFUSALS: readonly { readonly words: RegExp; readonly message: string }[] = [
   {
@@ -147,12 +158,12 @@ export function planStatement(statement: Statement, text: StatementText, context
     case 'select': {
       const { select } = statement;
       const refs = selectMeasurements(select);
-      if (refs.length === 0) return { kind: 'read', text: text.text, db: context.db, nodes: (c) => firstNode(topology, c), merge: null, ownerDb: null };
+      if (refs.length === 0) return anyNode(text, context);
       const nodes = ownersByCircle(refs, context);
       if (nodes === null) return DATABASE_REQUIRED;
       if (select.into !== null) return planInto(statement, text, refs, nodes, context);
       const spread = maxNodes(nodes, topology);
-      if (spread <= 1) return { kind: 'read', text: text.text, db: context.db, nodes, merge: null, ownerDb: null };
+      if (spread <= 1) return { kind: 'read', text: text.text, db: context.db, nodes, merge: null, ownerDbs: [] };
       if (statement.explain) {
         return { kind: 'refuse', message: `EXPLAIN describes the plan of one node, but this statement reads from several (${describeOwners(refs, context)}): explain one measurement at a time` };
       }
@@ -162,50 +173,78 @@ export function planStatement(statement: Statement, text: StatementText, context
           message: `this statement's subquery reads measurements that live on different nodes (${describeOwners(refs, context)}); a subquery is answered exactly only when every measurement it reads has the same owner: query them separately`,
         };
       }
-      const { slimit, soffset } = select.clauses;
-      const sent = slimit === null && soffset === null ? text.text : rewriteClauses(text, [slimit, soffset], slimit === null ? '' : `SLIMIT ${slimit.value + (soffset?.value ?? 0)}`);
-      const db = refs.every((r) => r.db !== null && r.db === refs[0]?.db) ? (refs[0]?.db ?? null) : context.db;
+      const clash = sameNameInDatabases(refs, context);
+      if (clash !== null) return clash;
+      if (select.mixedWildcard) {
+        return {
+          kind: 'refuse',
+          message: `this statement mixes a wildcard with other fields over measurements that live on different nodes (${describeOwners(refs, context)}); InfluxDB expands such a wildcard in place over the fields of every measurement read, which no one node knows: select \`*\` alone, name the fields, or query the measurements separately`,
+        };
+      }
       return {
         kind: 'read',
-        text: sent,
+        text: text.text,
         db: context.db,
         nodes,
-        merge: { type: 'series', slimit: slimit?.value ?? null, soffset: soffset?.value ?? null, wildcard: select.wildcard },
-        ownerDb: db,
+        merge: { type: 'series', descending: select.descending, wildcard: select.wildcard, groupByAll: select.groupByAll },
+        ownerDbs: [...new Set(refs.map((r) => dbOf(r, context) as string))],
+        sources: refs,
       };
     }
     case 'show-databases':
-      return { kind: 'read', text: text.text, db: context.db, nodes: everyNode(topology), merge: { type: 'list', name: 'databases', column: 'name', sort: false, limit: null, offset: null }, ownerDb: null };
+      return {
+        kind: 'read',
+        text: text.text,
+        db: context.db,
+        nodes: everyNode(topology),
+        merge: { type: 'list', name: 'databases', column: 'name', sort: false, seriesKeys: false, limit: null, offset: null },
+        ownerDbs: [],
+      };
     case 'show-retention-policies': {
       const db = statement.on ?? context.db;
       if (db === null) return DATABASE_REQUIRED;
-      return { kind: 'read', text: text.text, db: context.db, nodes: (c) => firstNode(topology, c), merge: null, ownerDb: null };
+      return anyNode(text, context);
     }
     case 'show-measurements':
-      return planList(text, statement.on, statement.clauses, context, 'measurements', 'name');
+      return planList(text, (statement.on ?? context.db) === null ? null : [], statement.clauses, context, 'measurements', 'name', false);
     case 'show-series': {
-      if (statement.sources.length > 0) {
-        const single = singleOwnerRead(text, statement.sources, context);
+      const refs = readRefs(statement.on, statement.sources, context);
+      if (refs === null) return DATABASE_REQUIRED;
+      if (refs.length > 0) {
+        const single = singleOwnerRead(text, refs, context);
         if (single !== null) return single;
+        if (refs.some((r) => r.rp !== null)) {
+          return {
+            kind: 'refuse',
+            message:
+              'SHOW SERIES FROM a retention policy is answered by influxd 1.x from its whole-database index on every node that has a shard in that policy, which no union of nodes reproduces: name the measurements without the retention policy',
+          };
+        }
       }
-      return planList(text, statement.on, statement.clauses, context, undefined, 'key');
+      // Listed from the index: by name then tags, unescaped; read from the data (WHERE time): by the escaped key.
+      return planList(text, refs, statement.clauses, context, undefined, 'key', !statement.timeCondition);
     }
     case 'show-tag-keys':
     case 'show-tag-values':
     case 'show-field-keys': {
-      const db = statement.on ?? context.db;
-      if (db === null) return DATABASE_REQUIRED;
-      const single = singleOwnerRead(text, statement.sources, context);
-      if (single !== null) return single;
-      return { kind: 'read', text: text.text, db: context.db, nodes: sourceNodes(statement.sources, statement.on, context), merge: { type: 'series', slimit: null, soffset: null, wildcard: false }, ownerDb: db };
+      let refs: MeasurementRef[] | null;
+      if (statement.kind === 'show-field-keys') {
+        refs = readRefs(statement.on, statement.sources, context);
+      } else {
+        // SHOW TAG KEYS and TAG VALUES read the index of one database, whatever the sources' qualifiers say.
+        const db = showDb(statement.on, statement.sources, context);
+        refs = db === null ? null : measurementRefs(statement.sources).map((r) => ({ ...r, db }));
+      }
+      if (refs === null) return DATABASE_REQUIRED;
+      return planSeriesShow(text, refs, statement.on ?? context.db, context);
     }
     case 'cardinality': {
-      const db = statement.on ?? context.db;
-      if (db === null) return DATABASE_REQUIRED;
-      const nodes = sourceNodes(statement.sources, statement.on, context);
-      const sum = /^(MEASUREMENT( EXACT)? CARDINALITY|SERIES CARDINALITY)$/.test(statement.what);
-      if (maxNodes(nodes, topology) <= 1) return { kind: 'read', text: text.text, db: context.db, nodes, merge: null, ownerDb: null };
-      return { kind: 'read', text: text.text, db: context.db, nodes, merge: sum ? { type: 'sum' } : { type: 'series', slimit: null, soffset: null, wildcard: false }, ownerDb: db };
+      const refs = readRefs(statement.on, statement.sources, context);
+      if (refs === null) return DATABASE_REQUIRED;
+      // A total for the database; with FROM or WHERE, SHOW SERIES CARDINALITY counts per measurement.
+      const total = /^MEASUREMENT( EXACT)? CARDINALITY$/.test(statement.what) || (statement.what === 'SERIES CARDINALITY' && statement.sources.length === 0 && !statement.where);
+      if (!total) return planSeriesShow(text, refs, statement.on ?? context.db, context);
+      return { kind: 'read', text: text.text, db: context.db, nodes: everyNode(topology), merge: { type: 'sum' }, ownerDbs: [] };
     }
     case 'create-database':
     case 'drop-database':
@@ -214,7 +253,7 @@ export function planStatement(statement: Statement, text: StatementText, context
     case 'drop-retention-policy':
       return { kind: 'catalog', text: text.text, db: context.db };
     case 'drop-measurement': {
-      if (context.db === null) return DATABASE_REQUIRED;
+      if (context.db === null) return NO_DATABASE;
       const key = shardKey(context.db, statement.name);
       const owners = topology.owners(key);
       return { kind: 'modify', text: text.text, db: context.db, nodes: (c) => (owners[c] === undefined ? [] : [owners[c] as InfluxNode]), shardKeys: new Set([key]) };
@@ -222,7 +261,7 @@ export function planStatement(statement: Statement, text: StatementText, context
     case 'delete':
     case 'drop-series': {
       const db = statement.on ?? context.db;
-      if (db === null) return DATABASE_REQUIRED;
+      if (db === null) return NO_DATABASE;
       const refs = measurementRefs(statement.sources);
       if (refs.length === 0 || refs.some((r) => r.name === null)) return { kind: 'modify', text: text.text, db, nodes: everyNode(topology), shardKeys: null };
       const nodes = ownersByCircle(refs.map((r) => ({ ...r, db: r.db ?? db })), context);
@@ -234,43 +273,114 @@ export function planStatement(statement: Statement, text: StatementText, context
   }
 }
 
-function firstNode(topology: Topology, circle: number): InfluxNode[] {
-  const node = topology.circles[circle]?.nodes[0];
-  return node === undefined ? [] : [node];
+/** Any one active node answers (the catalog is on every node). */
+function anyNode(text: StatementText, context: PlanContext): Plan {
+  return { kind: 'read', text: text.text, db: context.db, nodes: everyNode(context.topology), merge: null, ownerDbs: [], anyOne: true };
+}
+
+/** The database of SHOW TAG KEYS / TAG VALUES: `ON`, else the request's, else the first qualified source's (as influxd). */
+function showDb(on: string | null, sources: readonly Source[], context: PlanContext): string | null {
+  return on ?? context.db ?? measurementRefs(sources).find((r) => r.db !== null)?.db ?? null;
+}
+
+/**
+ * What a SHOW that maps shards like a SELECT reads (SERIES, FIELD KEYS, the CARDINALITY forms): every
+ * source name in every database the sources name (a qualifier's own, else `ON`, else the request's) —
+ * influxd reads each name from the shards of all those databases. Empty without FROM; null when a
+ * database is needed and none is given.
+ */
+function readRefs(on: string | null, sources: readonly Source[], context: PlanContext): MeasurementRef[] | null {
+  const base = on ?? context.db;
+  const refs = measurementRefs(sources);
+  if (refs.length === 0) return base === null ? null : [];
+  const dbs = new Set<string>();
+  for (const ref of refs) {
+    const db = ref.db ?? base;
+    if (db === null) return null;
+    dbs.add(db);
+  }
+  return [...dbs].flatMap((db) => refs.map((ref) => ({ ...ref, db })));
+}
+
+/**
+ * One measurement name read from two databases, owned by different nodes: influxd puts their points
+ * in the same series (by name), which no node holds together.
+ */
+function sameNameInDatabases(refs: readonly MeasurementRef[], context: PlanContext): Plan | null {
+  const byName = new Map<string, Set<string>>();
+  for (const ref of refs) {
+    if (ref.name === null) continue;
+    const dbs = byName.get(ref.name) ?? new Set<string>();
+    dbs.add(dbOf(ref, context) as string);
+    byName.set(ref.name, dbs);
+  }
+  for (const [name, dbs] of byName) {
+    if (dbs.size < 2) continue;
+    const owners = [...dbs].map((db) => context.topology.owners(shardKey(db, name)).map((n) => n.name).join('/'));
+    if (new Set(owners).size > 1) {
+      return {
+        kind: 'refuse',
+        message: `${name} is read from several databases (${[...dbs].join(', ')}) whose ${name} live on different nodes (${owners.join(', ')}); InfluxDB puts their points in the same series, which no one node holds: query each database separately`,
+      };
+    }
+  }
+  return null;
 }
 
 function measurementRefs(sources: readonly Source[]): MeasurementRef[] {
   return sources.flatMap((s) => (s.kind === 'measurement' ? [s.ref] : []));
 }
 
-/** The nodes answering a SHOW … FROM: the owners of the named measurements, or every node. */
-function sourceNodes(sources: readonly Source[], on: string | null, context: PlanContext): (circle: number) => InfluxNode[] {
-  const refs = measurementRefs(sources).map((r) => ({ ...r, db: r.db ?? on ?? context.db }));
+/** The nodes answering a SHOW … FROM: the owners of the measurements read, or every node. */
+function sourceNodes(refs: readonly MeasurementRef[], context: PlanContext): (circle: number) => InfluxNode[] {
   if (refs.length === 0) return everyNode(context.topology);
   return ownersByCircle(refs, context) ?? everyNode(context.topology);
 }
 
 /** A SHOW … FROM whose measurements all live on one node per circle: that node's answer is the answer. */
-function singleOwnerRead(text: StatementText, sources: readonly Source[], context: PlanContext): Plan | null {
-  const refs = measurementRefs(sources);
+function singleOwnerRead(text: StatementText, refs: readonly MeasurementRef[], context: PlanContext): Plan | null {
   if (refs.length === 0 || refs.some((r) => r.name === null)) return null;
-  const nodes = sourceNodes(sources, null, context);
-  return maxNodes(nodes, context.topology) === 1 ? { kind: 'read', text: text.text, db: context.db, nodes, merge: null, ownerDb: null } : null;
+  const nodes = sourceNodes(refs, context);
+  return maxNodes(nodes, context.topology) === 1 ? { kind: 'read', text: text.text, db: context.db, nodes, merge: null, ownerDbs: [] } : null;
 }
 
-/** SHOW MEASUREMENTS / SHOW SERIES: every node; LIMIT made LIMIT+OFFSET and OFFSET dropped, both applied after the union. */
-function planList(text: StatementText, on: string | null, clauses: Clauses, context: PlanContext, name: string | undefined, column: string): Plan {
-  const db = on ?? context.db;
-  if (db === null) return DATABASE_REQUIRED;
+/** SHOW TAG KEYS / TAG VALUES / FIELD KEYS / per-measurement counts: one series per measurement, from its owner. */
+function planSeriesShow(text: StatementText, refs: readonly MeasurementRef[], db: string | null, context: PlanContext): Plan {
+  const single = singleOwnerRead(text, refs, context);
+  if (single !== null) return single;
+  const clash = sameNameInDatabases(refs, context);
+  if (clash !== null) return clash;
+  const dbs = refs.length === 0 ? [db as string] : [...new Set(refs.map((r) => r.db as string))];
+  return {
+    kind: 'read',
+    text: text.text,
+    db: context.db,
+    nodes: sourceNodes(refs, context),
+    merge: { type: 'series', descending: false, wildcard: false, groupByAll: false },
+    ownerDbs: dbs,
+  };
+}
+
+/** SHOW MEASUREMENTS / SHOW SERIES: the owners of the measurements read (every node without FROM); LIMIT made LIMIT+OFFSET and OFFSET dropped, both applied after the union. */
+function planList(
+  text: StatementText,
+  refs: readonly MeasurementRef[] | null,
+  clauses: Clauses,
+  context: PlanContext,
+  name: string | undefined,
+  column: string,
+  seriesKeys: boolean,
+): Plan {
+  if (refs === null) return DATABASE_REQUIRED;
   const { limit, offset } = clauses;
   const sent = limit === null && offset === null ? text.text : rewriteClauses(text, [limit, offset], limit === null ? '' : `LIMIT ${limit.value + (offset?.value ?? 0)}`);
   return {
     kind: 'read',
     text: sent,
     db: context.db,
-    nodes: everyNode(context.topology),
-    merge: { type: 'list', name, column, sort: true, limit: limit?.value ?? null, offset: offset?.value ?? null },
-    ownerDb: null,
+    nodes: sourceNodes(refs, context),
+    merge: { type: 'list', name, column, sort: true, seriesKeys, limit: limit?.value ?? null, offset: offset?.value ?? null },
+    ownerDbs: [],
   };
 }
 

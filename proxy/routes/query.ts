@@ -4,7 +4,8 @@
 // several statements is first checked for syntax errors by a node (influxd parses every statement
 // before running any), then run statement by statement; after a failing statement the rest are not run.
 import { randomUUID } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { analyzeStatement, StatementError, type Statement } from '../influxql-statement.js';
@@ -24,6 +25,8 @@ interface Request {
   readonly params: QueryParams;
   readonly format: OutputFormat;
   readonly chunkSize: number | null;
+  /** The Accept header a passed-through statement sends on: CSV, or MessagePack (merged answers are JSON). */
+  readonly passthroughAccept: string | null;
   readonly gzip: boolean;
 }
 
@@ -32,20 +35,24 @@ function readRequest(request: FastifyRequest): Request {
   const form = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
   // As influxd (Go's FormValue): a value in the form body wins over the query string.
   const get = (name: string): string | null => form.get(name) ?? query[name] ?? null;
+  // influxd compares the whole Accept header, with no content negotiation.
   const accept = request.headers.accept ?? '';
   const chunkSizeText = get('chunk_size');
   const chunkSize = chunkSizeText === null ? null : Number.parseInt(chunkSizeText, 10);
   const empty = (value: string | null): string | null => (value === '' ? null : value);
+  const q = get('q');
   return {
-    q: get('q'),
+    q: q === null || q.trim() === '' ? null : q,
     params: { db: empty(get('db')), rp: empty(get('rp')), epoch: empty(get('epoch')), params: empty(get('params')) },
     format: {
-      csv: accept.includes('application/csv') || accept.includes('text/csv'),
-      pretty: get('pretty') === 'true',
+      csv: accept === 'application/csv' || accept === 'text/csv',
+      // As influxd: pretty is read from the URL only.
+      pretty: query.pretty === 'true',
       chunked: get('chunked') === 'true',
       chunkSize: chunkSize !== null && chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE,
     },
     chunkSize: chunkSize !== null && chunkSize > 0 ? chunkSize : null,
+    passthroughAccept: accept === 'application/csv' || accept === 'text/csv' || accept === 'application/x-msgpack' ? accept : null,
     gzip: /\bgzip\b/.test(request.headers['accept-encoding'] ?? ''),
   };
 }
@@ -56,7 +63,8 @@ function send(reply: FastifyReply, request: Request, status: number, contentType
   reply.header('content-encoding', 'gzip');
   const gzip = createGzip();
   if (typeof body === 'string') gzip.end(body);
-  else body.pipe(gzip);
+  // A source that breaks (a node died mid-answer) breaks the client's response: never a short answer that looks whole.
+  else pipeline(body, gzip, () => undefined);
   return reply.send(gzip);
 }
 
@@ -75,14 +83,21 @@ function sendError(reply: FastifyReply, request: Request, status: number, messag
  * line numbers put back), or null.
  */
 async function parseError(q: string, db: string | null, nodes: readonly InfluxNode[], timeout: number): Promise<string | null> {
-  const node = nodes.find((n) => n.healthy);
-  if (node === undefined) return null;
   const form = new URLSearchParams({ q: `SELECT * FROM "influxring-parse-check-${randomUUID()}".."x";\n${q}` });
   if (db !== null) form.set('db', db);
-  const response = await node.queryStream(form, null, timeout);
-  const body = parseJson(await response.body.text()) as { error?: unknown };
-  if (typeof body.error !== 'string') return null;
-  return body.error.replace(/at line (\d+), char/, (_, line: string) => `at line ${Number(line) - 1}, char`);
+  // Any node parses alike; one that fails to answer (it died since its last health check) is skipped.
+  for (const node of nodes.filter((n) => n.healthy)) {
+    let body: { error?: unknown };
+    try {
+      const response = await node.queryStream(form, null, timeout);
+      body = parseJson(await response.body.text()) as { error?: unknown };
+    } catch {
+      continue;
+    }
+    if (typeof body.error !== 'string') return null;
+    return body.error.replace(/at line (\d+), char/, (_, line: string) => `at line ${Number(line) - 1}, char`);
+  }
+  return null;
 }
 
 interface Planned {
@@ -114,6 +129,9 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
     if (planned.length === 0) return sendError(reply, request, 400, 'error parsing query: found EOF, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1');
     const refused = planned.findIndex((p) => p.plan.kind === 'refuse');
     if (refused !== -1) {
+      // A statement influxd would not parse gets influxd's error, not a refusal.
+      const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+      if (parse !== null) return sendError(reply, request, 400, parse);
       const message = (planned[refused]?.plan as { message: string }).message;
       ctx.metrics.queriesRefused.inc();
       return sendError(reply, request, 400, planned.length > 1 ? `statement ${refused + 1}: ${message}` : message);
@@ -126,26 +144,28 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
     // One statement read from one node: its answer streams through as it comes.
     const only = planned.length === 1 ? planned[0] : undefined;
     if (only !== undefined && only.plan.kind === 'read' && only.plan.merge === null) {
+      // The node is sent the query as it came (comments and line numbers in its errors kept).
+      const plan = only.plan.text === only.text.text ? { ...only.plan, text: q } : only.plan;
       const outcome = await executor.read(
-        only.plan,
+        plan,
         params,
         0,
-        { accept: format.csv ? 'application/csv' : null, chunked: format.chunked, chunkSize: request.chunkSize },
+        { accept: request.passthroughAccept, chunked: format.chunked, chunkSize: request.chunkSize },
         format.csv,
       );
       if (outcome.kind === 'stream') {
-        const { response } = outcome;
+        const { response, body } = outcome;
         const type = response.headers['content-type'];
-        if (format.pretty && !format.chunked && !format.csv) {
+        if (format.pretty && !format.chunked && request.passthroughAccept === null) {
           // Re-indent like influxd would (it was asked for compact JSON).
-          const results = parseJson(await response.body.text()) as unknown as { results?: StatementResult[]; error?: string };
+          const results = parseJson(await text(body)) as unknown as { results?: StatementResult[]; error?: string };
           if (results.error !== undefined) return sendError(reply, request, response.statusCode, results.error);
           return send(reply, request, response.statusCode, 'application/json', renderJson(results.results ?? [], true));
         }
         const errorHeader = response.headers['x-influxdb-error'];
         if (typeof errorHeader === 'string') reply.header('x-influxdb-error', errorHeader);
         const through = new PassThrough();
-        response.body.pipe(through);
+        pipeline(body, through, () => undefined);
         return send(reply, request, response.statusCode, typeof type === 'string' ? type : contentType(format), through);
       }
       return finish(reply, request, [outcome]);
@@ -167,7 +187,14 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
       }
       outcomes.push(await run(executor, p.plan, params, i, format.csv));
       const last = outcomes[outcomes.length - 1] as ReadOutcome;
-      if (last.kind === 'request-error') break;
+      if (last.kind === 'request-error') {
+        // A node was sent one statement: influxd's parse error of the whole query has the right line.
+        if (last.message.startsWith('error parsing query:')) {
+          const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+          if (parse !== null) return sendError(reply, request, last.status, parse);
+        }
+        break;
+      }
     }
     return finish(reply, request, outcomes);
   };
@@ -206,7 +233,7 @@ async function streamChunks(out: PassThrough, executor: QueryExecutor, planned: 
     if (p.plan.kind === 'read' && p.plan.merge === null && !format.pretty) {
       const outcome = await executor.read(p.plan, params, i, { accept: null, chunked: true, chunkSize: request.chunkSize }, false);
       if (outcome.kind === 'stream') {
-        for await (const line of lines(outcome.response.body)) {
+        for await (const line of lines(outcome.body)) {
           const renumbered = line.replace(/^\{"results":\[\{"statement_id":\d+/, `{"results":[{"statement_id":${i}`);
           if (/^\{"results":\[\{"statement_id":\d+,"error":/.test(renumbered) || renumbered.startsWith('{"error":')) failed = true;
           if (!out.write(renumbered)) await new Promise((resolve) => out.once('drain', resolve));
