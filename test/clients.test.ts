@@ -1,13 +1,13 @@
 // Real clients write through the proxy: the `influx` CLI (INSERT and -import), the `influx` npm package
 // (v1 API) and @influxdata/influxdb-client (v2 API, which influxd 1.6 lacks and the proxy implements).
 // Every point is read back from every node directly (never through the proxy), with exact timestamps.
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpError, InfluxDB as InfluxDBv2, Point, setLogger } from '@influxdata/influxdb-client';
 import { FieldType, InfluxDB, toNanoDate } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { influxCli } from './helpers/influx-cli.js';
 import { expectOnEveryCircle, perCircle, type Row } from './helpers/influx.js';
 
 let cluster: TestCluster;
@@ -22,21 +22,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function influxCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile('influx', args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
@@ -44,7 +29,7 @@ function nowNs(): bigint {
 describe('the influx CLI (1.6)', () => {
   it('INSERT goes through the proxy: the CLI pings /ping, then POSTs /write (no /query needed)', async () => {
     const before = nowNs() - 1_000_000_000n;
-    const result = await influxCli(['-host', '127.0.0.1', '-port', String(proxyPort), '-database', 'demo', '-execute', 'INSERT cli_insert,host=a v=1,s="two words",b=true,i=7i']);
+    const result = await influxCli(proxyPort, ['-database', 'demo', '-execute', 'INSERT cli_insert,host=a v=1,s="two words",b=true,i=7i']);
     const after = nowNs() + 1_000_000_000n;
     // the CLI exits 0 even when the write fails; it prints `ERR: <body>` on stdout then
     expect(result, JSON.stringify(result)).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -60,7 +45,7 @@ describe('the influx CLI (1.6)', () => {
   });
 
   it('INSERT with -precision s and an explicit timestamp stores that second', async () => {
-    const result = await influxCli(['-host', '127.0.0.1', '-port', String(proxyPort), '-database', 'demo', '-precision', 's', '-execute', 'INSERT cli_precision,host=b v=2.5 1700000000']);
+    const result = await influxCli(proxyPort, ['-database', 'demo', '-precision', 's', '-execute', 'INSERT cli_precision,host=b v=2.5 1700000000']);
     expect(result, JSON.stringify(result)).toEqual({ code: 0, stdout: '', stderr: '' });
     await expectOnEveryCircle(cluster, 'SELECT * FROM cli_precision', [{ time: '1700000000000000000', host: 'b', v: 2.5 }]);
   });
@@ -74,7 +59,7 @@ describe('the influx CLI (1.6)', () => {
     }
     const file = join(cluster.dir, 'import.txt');
     writeFileSync(file, ['# DML', '# CONTEXT-DATABASE: demo', '# CONTEXT-RETENTION-POLICY: autogen', '', ...lines.slice(0, 100), '# a comment between lines', ...lines.slice(100), ''].join('\n'));
-    const result = await influxCli(['-host', '127.0.0.1', '-port', String(proxyPort), '-import', '-path', file, '-precision', 's']);
+    const result = await influxCli(proxyPort, ['-import', '-path', file, '-precision', 's']);
     expect(result.code, JSON.stringify(result)).toBe(0);
     expect(result.stderr + result.stdout).toContain('Processed 250 inserts');
     expect(result.stderr + result.stdout).toContain('Failed 0 inserts');
@@ -84,9 +69,9 @@ describe('the influx CLI (1.6)', () => {
   it('shows the same error through the proxy as against a node (unknown database)', async () => {
     const node = cluster.nodes[0]?.[0];
     if (!node) throw new Error('no node');
-    const args = (port: number): string[] => ['-host', '127.0.0.1', '-port', String(port), '-database', 'cli_nope', '-execute', 'INSERT cli_nope v=1'];
-    const direct = await influxCli(args(node.port));
-    const proxied = await influxCli(args(proxyPort));
+    const args = ['-database', 'cli_nope', '-execute', 'INSERT cli_nope v=1'];
+    const direct = await influxCli(node.port, args);
+    const proxied = await influxCli(proxyPort, args);
     expect(direct.stdout).toContain('ERR: {"error":"database not found: \\"cli_nope\\""}');
     // (influxd ends its JSON error body with a newline, which the CLI prints; compared in bad-input.test.ts)
     expect({ ...proxied, stdout: proxied.stdout.trimEnd() }).toEqual({ ...direct, stdout: direct.stdout.trimEnd() });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdServer } from '../deploy/local/influxd.js';
 import { parseErrorMessage, scanLines, unescapeMeasurement } from '../proxy/line-protocol.js';
 import { query } from './helpers/cluster.js';
+import { prng } from './helpers/random.js';
 
 let dir = '';
 let influxd: InfluxdServer | undefined;
@@ -233,7 +234,7 @@ describe('the scanner and influxd 1.6.7 agree', () => {
   it('on 1500 random bodies of tricky fragments (mulberry32, seed 0x1f2e3d4c)', async () => {
     const db = 'random_bodies';
     await createDatabase(db);
-    const random = mulberry32(0x1f2e3d4c);
+    const random = prng(0x1f2e3d4c);
     const mismatches: string[] = [];
     const counts = { agree: 0, 'write-error': 0, mismatch: 0, allValid: 0, mixed: 0, allInvalid: 0 };
     for (let n = 0; n < 1500; n++) {
@@ -299,17 +300,6 @@ describe('the scanner and influxd 1.6.7 agree', () => {
 });
 
 // --- the random body generator
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;

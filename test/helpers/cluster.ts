@@ -1,7 +1,7 @@
 // A real cluster for a test: redis-server and influxd processes on free loopback ports, and a proxy —
 // in this process (createProxy) or as its own process (for kill -9 and signal tests). Each cluster has
 // its own temporary directory, removed when it stops.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -33,10 +33,10 @@ export interface TestCluster {
   readonly redis: RedisServer;
   /** Nodes by circle: nodes[c][n]. */
   readonly nodes: InfluxdServer[][];
-  readonly config: Config;
+  config: Config;
   readonly configFile: string;
   /** Base URL of the proxy. */
-  readonly url: string;
+  url: string;
   /** The in-process proxy (null when it runs as its own process). */
   proxy: Proxy | null;
   /** The proxy process (null when in-process). */
@@ -129,16 +129,22 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       return found;
     },
     async startProxy() {
-      if (options.proxyProcess) {
-        const proc = startProcess('proxy', process.execPath, [join(projectRoot(), 'dist', 'proxy', 'main.js'), '--config', configFile], join(dir, 'proxy.log'), {
-          ...process.env,
-          INFLUXRING_CONFIG: '',
-        });
-        cluster.proxyProcess = proc;
-        await waitFor('proxy', async () => (await fetch(`${cluster.url}/ping`)).status === 204, 20_000, proc);
-      } else {
-        cluster.proxy = await createProxy(config, { log: createLogger(config.log.level) });
-        await cluster.proxy.listen();
+      // The port was free when picked; another process of a parallel test may have taken it since.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await startProxyOnce();
+          return;
+        } catch (err) {
+          const log = join(dir, 'proxy.log');
+          const inUse = /EADDRINUSE/.test(String(err)) || (existsSync(log) && /EADDRINUSE/.test(readFileSync(log, 'utf8')));
+          if (!inUse || attempt === 3) throw err;
+          await cluster.stopProxy().catch(() => undefined);
+          const next = await freePort();
+          raw.listen = `127.0.0.1:${next}`;
+          cluster.config = loadConfig({ env: {}, overrides: raw });
+          cluster.url = `http://127.0.0.1:${next}`;
+          writeFileSync(configFile, stringify(raw));
+        }
       }
     },
     async stopProxy() {
@@ -154,10 +160,27 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  async function startProxyOnce(): Promise<void> {
+    if (options.proxyProcess) {
+      const proc = startProcess('proxy', process.execPath, [join(projectRoot(), 'dist', 'proxy', 'main.js'), '--config', configFile], join(dir, 'proxy.log'), {
+        ...process.env,
+        INFLUXRING_CONFIG: '',
+      });
+      cluster.proxyProcess = proc;
+      await waitFor('proxy', async () => (await fetch(`${cluster.url}/ping`)).status === 204, 20_000, proc);
+    } else {
+      cluster.proxy = await createProxy(cluster.config, { log: createLogger(cluster.config.log.level) });
+      await cluster.proxy.listen();
+    }
+  }
   try {
     await cluster.startProxy();
   } catch (err) {
+    // The directory goes with the cluster: keep what the proxy said in the error.
+    const log = join(dir, 'proxy.log');
+    const said = existsSync(log) ? readFileSync(log, 'utf8').slice(-3000) : '';
     await cluster.stop();
+    if (said !== '' && err instanceof Error) err.message += `\nproxy.log (end):\n${said}`;
     throw err;
   }
   return cluster;
