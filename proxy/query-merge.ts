@@ -35,8 +35,21 @@ export function seriesOrderKey(series: Series): string {
   return `${series.name ?? ''}\u0000${keys.map((k) => `${k}\u0001${tags[k] ?? ''}`).join('\u0002')}`;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** A UTF-16 unit placed so that units compare as UTF-8 bytes do: surrogates (code points past U+FFFF) last. */
+function utf8Rank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+/** Orders strings as their UTF-8 bytes (InfluxDB's order), without encoding them. */
+export function compareBytes(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return utf8Rank(x) - utf8Rank(y);
+  }
+  return a.length - b.length;
 }
 
 /** The first error among the answers, or null. */

@@ -2,8 +2,9 @@
 // row. The expected answers of the influxd rows were taken from a real influxd 1.6.7 holding all the
 // data; the node answers are what a node holding only its own measurements answers to the same text.
 import { describe, expect, it } from 'vitest';
+import { prng } from './helpers/random.js';
 import { JsonNumber, parseJson, type JsonValue } from '../proxy/json-lossless.js';
-import { mergeList, mergeSeries, mergeSum, seriesOrderKey, type NodeAnswer, type Series, type SeriesMergeOptions, type StatementResult } from '../proxy/query-merge.js';
+import { compareBytes, mergeList, mergeSeries, mergeSum, seriesOrderKey, type NodeAnswer, type Series, type SeriesMergeOptions, type StatementResult } from '../proxy/query-merge.js';
 
 const n = (text: string): JsonNumber => new JsonNumber(text);
 
@@ -473,5 +474,19 @@ describe('mergeSum', () => {
     const value = merged.series?.[0]?.values?.[0]?.[0];
     expect(value).toBeInstanceOf(JsonNumber);
     expect((value as JsonNumber).text).toBe('24000000');
+  });
+});
+
+describe('compareBytes', () => {
+  it('orders 20000 random pairs of strings (ASCII, 2- and 3-byte, surrogate pairs) as Buffer.compare orders their UTF-8', () => {
+    const random = prng(7);
+    const pieces = ['a', 'b', 'A', ' ', ',', '\u007f', '\u0080', '\u00e9', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\ud83d\ude00', '\ud800\udc00', '\udbff\udfff'];
+    const text = (): string => Array.from({ length: Math.floor(random() * 4) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+    const wrong: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const [a, b] = [text(), text()];
+      if (Math.sign(compareBytes(a, b)) !== Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)))) wrong.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGzip, gzip, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { analyzeStatement, StatementError, type Statement } from '../influxql-statement.js';
 import { splitStatements, TokenizeError, type StatementText } from '../influxql-tokens.js';
@@ -19,6 +20,9 @@ import { planStatement, type Plan } from '../query-plan.js';
 import type { RouteContext } from './context.js';
 
 const DEFAULT_CHUNK_SIZE = 10_000;
+/** Answers shorter than this are compressed on the event loop: cheaper than a trip to the thread pool. */
+const SYNC_GZIP_BYTES = 64 * 1024;
+const gzipAsync = promisify(gzip);
 
 interface Request {
   readonly q: string | null;
@@ -57,14 +61,18 @@ function readRequest(request: FastifyRequest): Request {
   };
 }
 
-function send(reply: FastifyReply, request: Request, status: number, contentType: string, body: string | Readable): FastifyReply {
+async function send(reply: FastifyReply, request: Request, status: number, contentType: string, body: string | Readable): Promise<FastifyReply> {
   reply.code(status).header('content-type', contentType);
   if (!request.gzip) return reply.send(body);
   reply.header('content-encoding', 'gzip');
+  // A whole answer is compressed at once (a small one here, a large one on the thread pool); a stream as it flows.
+  if (typeof body === 'string') {
+    if (body.length < SYNC_GZIP_BYTES) return reply.send(gzipSync(body));
+    return reply.send(await gzipAsync(body));
+  }
   const gzip = createGzip();
-  if (typeof body === 'string') gzip.end(body);
   // A source that breaks (a node died mid-answer) breaks the client's response: never a short answer that looks whole.
-  else pipeline(body, gzip, () => undefined);
+  pipeline(body, gzip, () => undefined);
   return reply.send(gzip);
 }
 
@@ -72,7 +80,7 @@ function contentType(format: OutputFormat): string {
   return format.csv ? 'text/csv' : 'application/json';
 }
 
-function sendError(reply: FastifyReply, request: Request, status: number, message: string): FastifyReply {
+function sendError(reply: FastifyReply, request: Request, status: number, message: string): Promise<FastifyReply> {
   reply.header('x-influxdb-error', message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4096));
   return send(reply, request, status, contentType(request.format), renderError(message, request.format));
 }
@@ -271,7 +279,7 @@ async function run(executor: QueryExecutor, plan: Plan, params: QueryParams, sta
   }
 }
 
-function finish(reply: FastifyReply, request: Request, outcomes: readonly ReadOutcome[]): FastifyReply {
+function finish(reply: FastifyReply, request: Request, outcomes: readonly ReadOutcome[]): Promise<FastifyReply> {
   const requestError = outcomes.find((o) => o.kind === 'request-error');
   if (requestError !== undefined && requestError.kind === 'request-error') return sendError(reply, request, requestError.status, requestError.message);
   const results = outcomes.flatMap((o) => (o.kind === 'result' ? [o.result] : []));
