@@ -25,6 +25,10 @@ export const nodeSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).describe('Base URL of the InfluxDB 1.x HTTP API, e.g. http://10.0.0.1:8086.'),
   username: z.string().prefault('').describe('User the proxy authenticates as on this node (empty: no auth).'),
   password: z.string().prefault('').describe('Password for `username`.'),
+  writeOnly: z
+    .boolean()
+    .prefault(false)
+    .describe('Takes writes but serves no reads (a node being filled): its measurements are read from another circle.'),
 });
 
 export const circleSchema = z.object({

@@ -73,6 +73,8 @@ export class InfluxNode {
   queryLatencyMs = 0;
   /** Catalog statements the node has not applied yet (it takes no writes and serves no reads until 0). */
   catalogBehind = 0;
+  /** Takes writes, serves no reads (a node being filled). */
+  writeOnly: boolean;
   lastError: string | null = null;
   lastErrorAt: number | null = null;
   version: string | null = null;
@@ -83,6 +85,7 @@ export class InfluxNode {
     this.url = config.url.replace(/\/+$/, '');
     this.circle = circle;
     this.index = index;
+    this.writeOnly = config.writeOnly;
     setMaxListeners(0, this.#abort.signal);
     const host = new URL(this.url).hostname;
     this.loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]' || host === '::1';
@@ -105,9 +108,18 @@ export class InfluxNode {
     return this.healthy && !this.buffering;
   }
 
-  /** Active: healthy, up to date with the catalog, nothing left to replay; the only state in which it serves reads. */
+  /** Active: healthy, up to date with the catalog, nothing left to replay, not write-only; the only state in which it serves reads. */
   get active(): boolean {
-    return this.healthy && !this.buffering && this.buffered.entries === 0 && this.catalogBehind === 0;
+    return this.healthy && !this.writeOnly && !this.buffering && this.buffered.entries === 0 && this.catalogBehind === 0;
+  }
+
+  /** Why it is not active (for errors and /health), or null. */
+  get inactiveReason(): string | null {
+    if (!this.healthy) return 'is down';
+    if (this.writeOnly) return 'is write-only';
+    if (this.catalogBehind > 0) return 'is behind the catalog';
+    if (this.buffering || this.buffered.entries > 0) return 'is replaying its buffer';
+    return null;
   }
 
   /** Fails the writes in flight now, so they go to the replay buffer instead of waiting for a timeout. */

@@ -138,7 +138,7 @@ export class QueryExecutor {
       const inactive = needed.filter((node) => !node.active);
       if (needed.length === 0) return;
       if (inactive.length > 0) {
-        why.push(...inactive.map((node) => `${node.name} (${circle.name}) ${node.healthy ? (node.catalogBehind > 0 ? 'is behind the catalog' : 'is replaying its buffer') : 'is down'}`));
+        why.push(...inactive.map((node) => `${node.name} (${circle.name}) ${node.inactiveReason ?? 'is not active'}`));
         return;
       }
       usable.push({

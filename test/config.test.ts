@@ -59,11 +59,11 @@ describe('defaults', () => {
         {
           name: 'circle-a',
           nodes: [
-            { name: 'a1', url: 'http://127.0.0.1:8086', username: '', password: '' },
-            { name: 'a2', url: 'http://10.0.0.2:8086', username: '', password: '' },
+            { name: 'a1', url: 'http://127.0.0.1:8086', username: '', password: '', writeOnly: false },
+            { name: 'a2', url: 'http://10.0.0.2:8086', username: '', password: '', writeOnly: false },
           ],
         },
-        { name: 'circle-b', nodes: [{ name: 'b1', url: 'https://influx-b1.example:8086', username: 'proxy', password: 's3cret' }] },
+        { name: 'circle-b', nodes: [{ name: 'b1', url: 'https://influx-b1.example:8086', username: 'proxy', password: 's3cret', writeOnly: false }] },
       ],
       write: {
         flushLines: 10_000,
@@ -126,7 +126,7 @@ describe('files', () => {
     expect(config.listen).toBe('0.0.0.0:8086');
     expect(config.processes).toBe('auto');
     expect(config.ring).toEqual({ mode: 'influx-proxy', hashKey: 'exi', cacheSize: 100_000 });
-    expect(config.circles).toEqual([{ name: 'circle-a', nodes: [{ name: 'a1', url: 'http://127.0.0.1:8086', username: '', password: '' }] }]);
+    expect(config.circles).toEqual([{ name: 'circle-a', nodes: [{ name: 'a1', url: 'http://127.0.0.1:8086', username: '', password: '', writeOnly: false }] }]);
     expect(config.write.flushBytes).toBe(1024 * 1024);
     expect(config.write.maxPendingBytesPerNode).toBe(64 * 1024 * 1024);
     expect(config.write.flushAge).toBe(500);
@@ -215,7 +215,7 @@ describe('environment overrides', () => {
   it('INFLUXRING_CIRCLES holds the circles as JSON', () => {
     const circles = [{ name: 'only', nodes: [{ name: 'o1', url: 'http://127.0.0.1:18086' }] }];
     const config = loadConfig({ overrides: base, env: { INFLUXRING_CIRCLES: JSON.stringify(circles) } });
-    expect(config.circles).toEqual([{ name: 'only', nodes: [{ name: 'o1', url: 'http://127.0.0.1:18086', username: '', password: '' }] }]);
+    expect(config.circles).toEqual([{ name: 'only', nodes: [{ name: 'o1', url: 'http://127.0.0.1:18086', username: '', password: '', writeOnly: false }] }]);
   });
 
   it('INFLUXRING_REDIS_NODES holds a JSON list', () => {

@@ -358,6 +358,30 @@ describe('reads while a node fails', () => {
     expect(await count(victim.url, 'demo', 'qf2')).toBe((before + more) * HOSTS.length);
   });
 
+  it('a write-only node takes writes but serves no reads: its measurements are read from the other circle', async () => {
+    const c = await t.startCluster({ circles: [2, 2], writeOnly: ['a1'] });
+    expectOwners(c);
+    await writeData(c, MEASUREMENTS, 100);
+    const health = await proxyHealth(c.url);
+    const a1 = health.circles.flatMap((circle) => circle.nodes).find((n) => n.name === 'a1');
+    expect(a1).toMatchObject({ healthy: true, writeOnly: true, active: false });
+    // Writes reach it like any node.
+    for (const m of ['qf1', 'qf2']) expect(await count(c.node('a1').url, 'demo', m), m).toBe(100 * HOSTS.length);
+    // Reads are answered in full, from circle B.
+    for (const m of MEASUREMENTS) {
+      const answer = JSON.parse((await ask(c.url, `SELECT count("v") FROM ${m}`)).body) as { results: { series: { values: number[][] }[] }[] };
+      expect(answer.results[0]?.series[0]?.values[0]?.[1], m).toBe(300);
+    }
+    const shows = JSON.parse((await ask(c.url, 'SHOW MEASUREMENTS')).body) as { results: { series: { values: string[][] }[] }[] };
+    expect(shows.results[0]?.series[0]?.values.flat()).toEqual([...MEASUREMENTS].sort());
+    // With b1 gone, qf1 has no readable copy: an error that names both reasons, not a read from a1.
+    await c.node('b1').kill();
+    await waitUntil('b1 down in /health', async () => !(await nodeHealth(c.url, 'b1')).healthy, 10_000);
+    const answer = JSON.parse((await ask(c.url, 'SELECT count("v") FROM qf1')).body) as { results: { series?: unknown; error?: string }[] };
+    expect(answer.results[0]?.series).toBeUndefined();
+    expect(answer.results[0]?.error).toMatch(/^no circle can answer this statement now: .*a1 \(circle-a\) is write-only.*b1 \(circle-b\) is down/);
+  });
+
   it('when no circle holds a measurement completely, its statements get an error, never a partial answer', async () => {
     const c = await t.startCluster({ circles: [2, 2] });
     expectOwners(c);

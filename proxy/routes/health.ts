@@ -19,6 +19,7 @@ export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
           url: node.url,
           active: node.active,
           healthy: node.healthy,
+          writeOnly: node.writeOnly,
           buffering: node.buffering,
           replaying: node.replaying,
           inFlightBatches: node.inFlight,

@@ -26,6 +26,8 @@ export interface ClusterOptions {
   proxyProcess?: boolean;
   /** Extra [http] lines for every influxd (e.g. auth). */
   influxdHttp?: string[];
+  /** Nodes configured write-only (they take writes, serve no reads). */
+  writeOnly?: string[];
 }
 
 export interface TestCluster {
@@ -105,7 +107,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       replay: { retryDelay: 200 },
       circles: options.circles.map((_, c) => ({
         name: circleName(c),
-        nodes: (nodes[c] ?? []).map((node) => ({ name: node.name, url: node.url })),
+        nodes: (nodes[c] ?? []).map((node) => ({ name: node.name, url: node.url, ...(options.writeOnly?.includes(node.name) ? { writeOnly: true } : {}) })),
       })),
     },
     options.config ?? {},

@@ -557,6 +557,7 @@ export interface NodeHealth {
   url: string;
   active: boolean;
   healthy: boolean;
+  writeOnly: boolean;
   buffering: boolean;
   replaying: boolean;
   inFlightBatches: number;
