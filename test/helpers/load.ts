@@ -534,6 +534,7 @@ export async function waitUntil(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
   describe?: () => string | Promise<string>,
+  intervalMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
@@ -548,7 +549,7 @@ export async function waitUntil(
       if (describe) state = `; state: ${await Promise.resolve(describe()).catch((err: Error) => err.message)}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError}${state}`);
     }
-    await sleep(100);
+    await sleep(intervalMs);
   }
 }
 
