@@ -2,7 +2,6 @@
 // missing and wrong credentials, the same accepted forms (u/p, Basic), plus `Authorization: Token
 // user:pass` (v2 clients) which the proxy accepts and influxd 1.6 does not. And nodes that require
 // auth themselves: the proxy writes to them with its node credentials.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { startInfluxd, type InfluxdServer } from '../deploy/local/influxd.js';
 import { hashPassword } from '../proxy/auth.js';
 import { createLogger } from '../proxy/logger.js';
 import { createProxy, type Proxy } from '../proxy/server.js';
+import { influxCli } from './helpers/influx-cli.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { post, selectRows, type Answer, type Credentials, type Row } from './helpers/influx.js';
 import { metric } from './helpers/load.js';
@@ -79,14 +79,6 @@ async function onEveryNode(of: TestCluster, q: string, credentials?: Credentials
   return Promise.all(of.nodes.flat().map((node) => selectRows(node.url, q, { credentials })));
 }
 
-function influxCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('influx', args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
-    });
-  });
-}
-
 const REFUSED: { name: string; path: string; headers?: Record<string, string> }[] = [
   { name: 'no credentials', path: '/write?db=demo' },
   { name: 'no credentials, unknown database', path: '/write?db=auth_nope' },
@@ -149,6 +141,26 @@ describe('proxy auth compared with an auth-enabled influxd', () => {
         { time: '1700000000000000001', form: 'f1', v: 1 },
         { time: '1700000000000000002', form: 'f2', v: 2 },
       ]);
+    }
+  });
+
+  it('/query: no credentials or a wrong password → 401 as influxd; u/p, Basic or Token → the answer', async () => {
+    const path = `/query?db=demo&q=${encodeURIComponent('SHOW RETENTION POLICIES')}`;
+    for (const headers of [{}, basic(USER, 'wrong')]) {
+      const [proxy, influxd] = await Promise.all([fetch(`${cluster.url}${path}`, { headers }), fetch(`${standalone.url}${path}`, { headers })]);
+      expect(influxd.status).toBe(401);
+      expect({ status: proxy.status, body: await proxy.json() }).toEqual({ status: 401, body: await influxd.json() });
+    }
+    const accepted: { path: string; headers: Record<string, string> }[] = [
+      { path: `${path}&${query({ u: USER, p: PASSWORD })}`, headers: {} },
+      { path, headers: basic(USER, PASSWORD) },
+      { path, headers: { authorization: `Token ${USER}:${PASSWORD}` } },
+    ];
+    for (const form of accepted) {
+      const response = await fetch(`${cluster.url}${form.path}`, { headers: form.headers });
+      const body = (await response.json()) as { results: { series: { values: unknown[][] }[] }[] };
+      expect(response.status, JSON.stringify(form.headers)).toBe(200);
+      expect(body.results[0]?.series[0]?.values[0]?.[0]).toBe('autogen');
     }
   });
 
@@ -227,16 +239,16 @@ describe('clients with credentials', () => {
   });
 
   it('the influx CLI without credentials prints the same error as against influxd', async () => {
-    const args = (port: number): string[] => ['-host', '127.0.0.1', '-port', String(port), '-database', 'demo', '-execute', 'INSERT auth_cli v=1'];
-    const direct = await influxCli(args(standalone.port));
-    const proxied = await influxCli(args(Number(new URL(cluster.url).port)));
+    const args = ['-database', 'demo', '-execute', 'INSERT auth_cli v=1'];
+    const direct = await influxCli(standalone.port, args);
+    const proxied = await influxCli(Number(new URL(cluster.url).port), args);
     expect(direct.stdout).toContain('unable to parse authentication credentials');
     // (influxd ends its JSON error body with a newline; compared in bad-input.test.ts)
     expect({ ...proxied, stdout: proxied.stdout.trimEnd() }).toEqual({ ...direct, stdout: direct.stdout.trimEnd() });
   });
 
   it('the influx CLI with -username/-password writes through', async () => {
-    const result = await influxCli(['-host', '127.0.0.1', '-port', new URL(cluster.url).port, '-username', USER, '-password', PASSWORD, '-database', 'demo', '-precision', 's', '-execute', 'INSERT auth_cli,client=cli v=3 1700000002']);
+    const result = await influxCli(Number(new URL(cluster.url).port), ['-username', USER, '-password', PASSWORD, '-database', 'demo', '-precision', 's', '-execute', 'INSERT auth_cli,client=cli v=3 1700000002']);
     // the CLI exits 0 even when the write fails (it prints `ERR: …` on stdout)
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
     for (const rows of await onEveryNode(cluster, 'SELECT * FROM auth_cli')) expect(rows).toEqual([{ time: '1700000002000000000', client: 'cli', v: 3 }]);
