@@ -11,7 +11,15 @@ import type { TestCluster } from './helpers/cluster.js';
 import { count, post } from './helpers/influx.js';
 import { faultTest, nodeHealth, ownerIn, proxyHealth, waitActive, waitUntil } from './helpers/load.js';
 
-const t = faultTest();
+/** A node frozen with SIGSTOP, thawed in cleanup whatever happens. */
+let frozen: number | null = null;
+
+const t = faultTest({
+  first() {
+    if (frozen !== null) process.kill(frozen, 'SIGCONT');
+    frozen = null;
+  },
+});
 
 /** The readers of the current test, stopped after it (before faultTest's cleanup stops the cluster). */
 let current: Readers | null = null;
@@ -356,6 +364,29 @@ describe('reads while a node fails', () => {
     // a1 now holds everything
     expect(await count(victim.url, 'demo', 'qf1')).toBe((before + more) * HOSTS.length);
     expect(await count(victim.url, 'demo', 'qf2')).toBe((before + more) * HOSTS.length);
+  });
+
+  it('a frozen node (SIGSTOP: connections open, no answers): a read sent to it times out and the next circle answers it in full', async () => {
+    const c = await t.startCluster({ circles: [2, 2], config: { query: { timeout: '1s' } } });
+    expectOwners(c);
+    await writeData(c, MEASUREMENTS, 100);
+    const full = await ask(c.url, 'SELECT count("v") FROM qf1');
+    expect(full.status).toBe(200);
+    // a1 (qf1 in circle A) freezes; reads start at once, before its health check can notice. The
+    // proxy spreads concurrent reads over both circles, so some are sent to a1.
+    frozen = c.node('a1').process.child.pid as number;
+    process.kill(frozen, 'SIGSTOP');
+    const reads = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const started = performance.now();
+        const answer = await ask(c.url, 'SELECT count("v") FROM qf1');
+        return { answer, ms: performance.now() - started };
+      }),
+    );
+    for (const read of reads) expect(read.answer).toEqual(full);
+    const timedOut = reads.filter((r) => r.ms >= 1000).length;
+    console.log(`frozen node: ${timedOut} of ${reads.length} reads waited out query.timeout, then were answered by circle B`);
+    expect(timedOut).toBeGreaterThan(0);
   });
 
   it('a write-only node takes writes but serves no reads: its measurements are read from the other circle', async () => {
