@@ -79,7 +79,38 @@ export const configSchema = z
     circles: z
       .array(circleSchema)
       .min(1, 'at least one circle is required')
-      .describe('Circles of nodes; every circle holds a full copy of the data.'),
+      .describe(
+        'Circles of nodes; every circle holds a full copy of the data. They seed the topology in Redis on the first start; from then on the topology in Redis (changed with the admin API) is the one used.',
+      ),
+    topology: z
+      .object({
+        pollInterval: duration.prefault('500ms').describe('How often a proxy reads the topology from Redis, besides the announcements of changes.'),
+        heartbeatInterval: duration.prefault('250ms').describe('How often a proxy process tells Redis which topology version it routes with.'),
+        proxyTimeout: duration.prefault('5s').describe('A proxy process silent for this long is taken for gone: operations stop waiting for it.'),
+      })
+      .prefault({})
+      .describe('Following the topology stored in Redis.'),
+    admin: z
+      .object({
+        token: z.string().prefault('').describe('Bearer token of the admin API (`/admin`); empty: the admin API is off.'),
+      })
+      .prefault({})
+      .describe('The admin API.'),
+    jobs: z
+      .object({
+        copyBatchLines: positiveInt.prefault(10_000).describe('Points an operation writes to a node in one request when it copies data.'),
+        copyRate: z
+          .number()
+          .int()
+          .nonnegative()
+          .prefault(0)
+          .describe('Most points per second one operation copies (0: as fast as the nodes take them); throttles rebalances under write load.'),
+        lockTtl: duration.prefault('30s').describe('Lease of a job on its circle, renewed while it runs; a job whose worker died frees the circle after this.'),
+        barrierTimeout: duration.prefault('60s').describe('Longest an operation waits for every proxy to route with a new topology version.'),
+        keepHistory: positiveInt.prefault(500).describe('Finished jobs kept for `GET /admin/jobs`.'),
+      })
+      .prefault({})
+      .describe('Admin operations (rebalance, recovery, resync, cleanup), run by workers.'),
     write: z
       .object({
         flushLines: positiveInt.prefault(10_000).describe('A node batch is sent once it holds this many lines.'),

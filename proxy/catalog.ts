@@ -28,13 +28,14 @@ interface CatalogCommands {
 export class Catalog {
   readonly #redis: RedisClient & CatalogCommands;
   readonly #keys: RedisKeys;
-  readonly #nodes: readonly InfluxNode[];
+  /** The current topology's nodes. */
+  readonly #nodes: () => readonly InfluxNode[];
   readonly #timeout: number;
   readonly #log: Logger;
   /** Convergence in progress per node in this process. */
   readonly #converging = new Map<InfluxNode, Promise<boolean>>();
 
-  constructor(redis: RedisClient, keys: RedisKeys, nodes: readonly InfluxNode[], timeoutMs: number, log: Logger) {
+  constructor(redis: RedisClient, keys: RedisKeys, nodes: () => readonly InfluxNode[], timeoutMs: number, log: Logger) {
     redis.defineCommand('irxCatalogAdvance', { numberOfKeys: 1, lua: ADVANCE });
     this.#redis = redis as RedisClient & CatalogCommands;
     this.#keys = keys;
@@ -66,7 +67,7 @@ export class Catalog {
   async apply(text: string, db: string | null): Promise<NodeReply> {
     const entry: LogEntry = { text, db };
     const [version, applied] = await Promise.all([this.version(), this.applied()]);
-    const candidates = this.#nodes.filter((node) => node.healthy && (applied.get(node.name) ?? 0) === version);
+    const candidates = this.#nodes().filter((node) => node.healthy && (applied.get(node.name) ?? 0) === version);
     // A node that died since its last health check cannot answer: the next one runs it.
     let first: InfluxNode | undefined;
     let reply: NodeReply | undefined;
@@ -92,7 +93,7 @@ export class Catalog {
     // The first node applied everything before this entry and this one.
     if (length === version + 1) await this.#redis.irxCatalogAdvance(this.#keys.catalogApplied(), first.name, length);
     this.#log.info({ statement: text, node: first.name, version: length }, 'catalog changed');
-    await Promise.all(this.#nodes.map((node) => (node.healthy ? this.converge(node).catch(() => false) : Promise.resolve(false))));
+    await Promise.all(this.#nodes().map((node) => (node.healthy ? this.converge(node).catch(() => false) : Promise.resolve(false))));
     return reply;
   }
 

@@ -26,6 +26,13 @@ export const ERRORS = {
   IRX_ERR_WRITE_SHUTTING_DOWN: { status: 503, message: 'the proxy is shutting down; retry on another proxy' },
   IRX_ERR_CONTENT_ENCODING: { status: 415, message: 'unsupported Content-Encoding "%s": send identity or gzip' },
   IRX_ERR_NOT_FOUND: { status: 404, message: 'not found: %s %s' },
+  IRX_ERR_ADMIN_OFF: { status: 403, message: 'the admin API is off: set admin.token (INFLUXRING_ADMIN_TOKEN) to turn it on' },
+  IRX_ERR_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin API: send the admin token as "Authorization: Bearer <token>"' },
+  IRX_ERR_ADMIN_TOKEN_WRONG: { status: 401, message: 'admin API: wrong token' },
+  IRX_ERR_ADMIN_INVALID: { status: 400, message: 'invalid request: %s' },
+  IRX_ERR_ADMIN_NOT_FOUND: { status: 404, message: '%s' },
+  IRX_ERR_ADMIN_CONFLICT: { status: 409, message: '%s' },
+  IRX_ERR_ADMIN_UNAVAILABLE: { status: 503, message: 'admin API: %s' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,8 @@
 // Health of every node, checked every `health.interval`: a /ping and a probe write into the proxy's own
 // database (a node with a broken disk still answers /ping). It also reads the node's replay buffer
-// totals from Redis, decides whether writes go live or to the buffer, and starts the replay.
+// totals from Redis, decides whether writes go live or to the buffer, and starts the replay. Nodes
+// that join the topology are checked from then on; a node out for maintenance is not checked (it
+// counts as down until it is back).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -9,15 +11,14 @@ import type { KnownDatabases } from './known-databases.js';
 import type { Metrics } from './metrics.js';
 import type { InfluxNode } from './node.js';
 import type { ReplayBuffer } from './replay-buffer.js';
-import type { Replayer } from './replayer.js';
-import type { Topology } from './topology.js';
+import type { Cluster } from './cluster.js';
 import { clusterVersion } from './version.js';
 
 export class HealthChecker {
-  readonly #topology: Topology;
-  readonly #nodes: readonly InfluxNode[];
+  readonly #cluster: Cluster;
   readonly #buffer: ReplayBuffer;
-  readonly #replayers: Map<InfluxNode, Replayer>;
+  /** Nodes with a check timer running. */
+  readonly #checked = new Set<InfluxNode>();
   readonly #known: KnownDatabases;
   readonly #catalog: Catalog;
   readonly #options: Config['health'];
@@ -28,19 +29,16 @@ export class HealthChecker {
   #stopped = false;
 
   constructor(
-    topology: Topology,
+    cluster: Cluster,
     buffer: ReplayBuffer,
-    replayers: Map<InfluxNode, Replayer>,
     known: KnownDatabases,
     catalog: Catalog,
     options: Config['health'],
     metrics: Metrics,
     log: Logger,
   ) {
-    this.#topology = topology;
-    this.#nodes = topology.nodes;
+    this.#cluster = cluster;
     this.#buffer = buffer;
-    this.#replayers = replayers;
     this.#known = known;
     this.#catalog = catalog;
     this.#options = options;
@@ -50,12 +48,38 @@ export class HealthChecker {
     this.#probeLine = Buffer.from(`influxring_probe,proxy=${proxy} ok=1i\n`);
   }
 
-  /** Checks every node once, then keeps checking each on its own timer. */
+  /** Checks every node once, then keeps checking each on its own timer, also nodes that join later. */
   async start(): Promise<void> {
-    await Promise.all(this.#nodes.map((node) => this.check(node)));
+    await Promise.all(this.#cluster.nodes.map((node) => this.check(node)));
     await this.#known.refresh().catch(() => undefined);
-    for (const node of this.#nodes) this.#every(this.#options.interval, () => this.check(node));
+    this.#follow(true);
+    this.#cluster.onChange(() => this.#follow(false));
     this.#every(this.#options.catalogRefresh, () => this.#known.refresh());
+  }
+
+  /**
+   * A check timer for every node of the topology (a node that joins is checked at once, the others
+   * were just checked by start); a node that left stops at its next turn.
+   */
+  #follow(justChecked: boolean): void {
+    if (this.#stopped) return;
+    for (const node of this.#cluster.nodes) {
+      if (this.#checked.has(node)) continue;
+      this.#checked.add(node);
+      const loop = (): void => {
+        this.#after(this.#options.interval, async () => {
+          if (!this.#cluster.nodes.includes(node)) {
+            this.#checked.delete(node);
+            this.#metrics.forget(node);
+            return;
+          }
+          await this.check(node);
+          loop();
+        });
+      };
+      if (justChecked) loop();
+      else void this.check(node).finally(loop);
+    }
   }
 
   stop(): void {
@@ -65,20 +89,29 @@ export class HealthChecker {
   }
 
   #every(ms: number, task: () => Promise<void>): void {
+    this.#after(ms, async () => {
+      await task();
+      this.#every(ms, task);
+    });
+  }
+
+  /** Runs `task` once after `ms`, unless stopped. */
+  #after(ms: number, task: () => Promise<void>): void {
+    if (this.#stopped) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void task()
-        .catch((err: unknown) => this.#log.error({ err }, 'periodic task failed'))
-        .finally(() => {
-          if (!this.#stopped) this.#every(ms, task);
-        });
+      if (this.#stopped) return;
+      void task().catch((err: unknown) => this.#log.error({ err }, 'periodic task failed'));
     }, ms);
     timer.unref();
     this.#timers.add(timer);
   }
 
   async check(node: InfluxNode): Promise<void> {
-    const [alive, stats] = await Promise.allSettled([this.#probe(node), this.#buffer.stats(node.name)]);
+    const [alive, stats] = await Promise.allSettled([
+      node.maintenance ? Promise.reject(new Error('out for maintenance')) : this.#probe(node),
+      this.#buffer.stats(node.name),
+    ]);
     if (stats.status === 'fulfilled') {
       const { buffering, ...totals } = stats.value;
       Object.assign(node.buffered, totals);
@@ -91,7 +124,7 @@ export class HealthChecker {
     if (alive.status === 'fulfilled') {
       if (!node.healthy) this.#log.info({ node: node.name }, 'node is healthy again');
       node.healthy = true;
-      if (node.buffering && stats.status === 'fulfilled') void this.#replayers.get(node)?.run();
+      if (node.buffering && stats.status === 'fulfilled') void this.#replay(node);
     } else {
       const reason = (alive.reason as Error).message;
       if (node.healthy) {
@@ -102,7 +135,12 @@ export class HealthChecker {
       node.recordError(`health check: ${reason}`);
     }
     this.#metrics.observeNode(node);
-    this.#topology.influxdbVersion = clusterVersion(this.#nodes);
+    this.#cluster.influxdbVersion = clusterVersion(this.#cluster.nodes);
+  }
+
+  async #replay(node: InfluxNode): Promise<void> {
+    if (!this.#cluster.nodes.includes(node)) return;
+    await this.#cluster.parts(node).replayer.run();
   }
 
   /**

@@ -21,7 +21,8 @@ function firstColumn(body: string): string[] {
 }
 
 export class KnownDatabases {
-  readonly #nodes: readonly InfluxNode[];
+  /** The current topology's nodes. */
+  readonly #nodes: () => readonly InfluxNode[];
   readonly #timeout: number;
   readonly #log: Logger;
   /** db → retention policies (null until asked for). */
@@ -36,7 +37,7 @@ export class KnownDatabases {
   /** Ask nodes again on a miss at most this often. */
   readonly #missInterval = 1000;
 
-  constructor(nodes: readonly InfluxNode[], timeoutMs: number, log: Logger, catalogVersion: () => Promise<number> = async () => -1) {
+  constructor(nodes: () => readonly InfluxNode[], timeoutMs: number, log: Logger, catalogVersion: () => Promise<number> = async () => -1) {
     this.#readCatalogVersion = catalogVersion;
     this.#nodes = nodes;
     this.#timeout = timeoutMs;
@@ -101,7 +102,7 @@ export class KnownDatabases {
   async #refresh(): Promise<void> {
     this.#catalogVersion = await this.#readCatalogVersion().catch(() => -1);
     const answers = await Promise.allSettled(
-      this.#nodes.filter((node) => node.healthy).map(async (node) => firstColumn((await node.query('SHOW DATABASES', this.#timeout)).body)),
+      this.#nodes().filter((node) => node.healthy).map(async (node) => firstColumn((await node.query('SHOW DATABASES', this.#timeout)).body)),
     );
     const next = new Map<string, Set<string> | null>();
     let answered = false;
@@ -121,7 +122,7 @@ export class KnownDatabases {
   async #loadRetentionPolicies(db: string): Promise<void> {
     const query = `SHOW RETENTION POLICIES ON "${db.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
     const answers = await Promise.allSettled(
-      this.#nodes.filter((node) => node.healthy).map(async (node) => firstColumn((await node.query(query, this.#timeout)).body)),
+      this.#nodes().filter((node) => node.healthy).map(async (node) => firstColumn((await node.query(query, this.#timeout)).body)),
     );
     const rps = new Set<string>();
     for (const answer of answers) {

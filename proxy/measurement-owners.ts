@@ -8,6 +8,7 @@ import type { Topology } from './topology.js';
 
 export interface ShardTarget {
   readonly key: string;
+  /** Every node that takes the line (its write owners). */
   readonly owners: readonly InfluxNode[];
 }
 
@@ -44,7 +45,7 @@ export class MeasurementOwners {
     const entry = this.#entries.get(hash);
     if (entry !== undefined && entry.db === db && equalBytes(entry.measurement, buf, start, end)) return entry.target;
     const key = shardKey(db, unescapeMeasurement(buf, start, end));
-    const target: ShardTarget = { key, owners: this.#topology.owners(key) };
+    const target: ShardTarget = { key, owners: this.#topology.writeOwners(key) };
     if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
     this.#entries.set(hash, { db, measurement: Buffer.from(buf.subarray(start, end)), target });
     return target;

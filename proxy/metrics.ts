@@ -43,7 +43,8 @@ export class Metrics {
   readonly queriesRefused: Counter;
   readonly #nodes = new Map<InfluxNode, NodeMetrics>();
 
-  constructor(nodes: readonly InfluxNode[]) {
+  /** `nodes`: the current topology's nodes (they change while the proxy runs). */
+  constructor(nodes: () => readonly InfluxNode[]) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'influxring_process_' });
     this.pointsReceived = new Counter({
@@ -130,7 +131,7 @@ export class Metrics {
       labelNames: ['node'],
       registers,
       collect() {
-        for (const node of nodes) this.labels(node.name).set(node.inFlight);
+        for (const node of nodes()) this.labels(node.name).set(node.inFlight);
       },
     });
     this.redisErrors = new Counter({
@@ -144,22 +145,31 @@ export class Metrics {
       help: 'Queries refused because InfluxRing cannot answer them exactly (400 with the reason).',
       registers,
     });
-    for (const node of nodes) {
-      this.#nodes.set(node, {
+  }
+
+  /** The node's counters (made on first use: nodes join while the proxy runs). */
+  node(node: InfluxNode): NodeMetrics {
+    let children = this.#nodes.get(node);
+    if (children === undefined) {
+      children = {
         written: this.pointsWritten.labels(node.name),
         buffered: this.pointsBuffered.labels(node.name),
         replayed: this.pointsReplayed.labels(node.name),
         batchPoints: this.batchPoints.labels(node.name),
-      });
+      };
+      this.#nodes.set(node, children);
       this.nodeUp.labels(node.name).set(1);
       this.replayLag.labels(node.name).set(0);
       this.replayBufferPoints.labels(node.name).set(0);
       this.replayBufferBytes.labels(node.name).set(0);
     }
+    return children;
   }
 
-  node(node: InfluxNode): NodeMetrics {
-    return this.#nodes.get(node) as NodeMetrics;
+  /** Forgets a node that left the topology (its series disappear from /metrics). */
+  forget(node: InfluxNode): void {
+    this.#nodes.delete(node);
+    for (const gauge of [this.nodeUp, this.replayLag, this.replayBufferPoints, this.replayBufferBytes, this.nodeInFlight]) gauge.remove(node.name);
   }
 
   /** Refreshes the per-node gauges from the node's state (after each health check). */

@@ -49,10 +49,10 @@ export class InfluxNode {
   readonly name: string;
   readonly url: string;
   readonly circle: string;
+  /** `username:password` as configured (a change of them makes another node). */
+  readonly credentials: string;
   /** The node is on this machine (loopback address): compression would only cost CPU. */
   readonly loopback: boolean;
-  /** Position of the node in its circle (the ring's node index). */
-  readonly index: number;
   readonly #pool: Pool;
   readonly #authorization: string | null;
   readonly #plainHeaders: Record<string, string>;
@@ -75,16 +75,18 @@ export class InfluxNode {
   catalogBehind = 0;
   /** Takes writes, serves no reads (a node being filled). */
   writeOnly: boolean;
+  /** Out for maintenance: treated as down (writes buffered, no reads) without being checked. */
+  maintenance = false;
   lastError: string | null = null;
   lastErrorAt: number | null = null;
   version: string | null = null;
   readonly buffered: BufferedStats = { entries: 0, points: 0, bytes: 0, oldestAt: null };
 
-  constructor(config: NodeConfig, circle: string, index: number, connections: number) {
+  constructor(config: NodeConfig, circle: string, connections: number) {
     this.name = config.name;
     this.url = config.url.replace(/\/+$/, '');
     this.circle = circle;
-    this.index = index;
+    this.credentials = `${config.username}:${config.password}`;
     this.writeOnly = config.writeOnly;
     setMaxListeners(0, this.#abort.signal);
     const host = new URL(this.url).hostname;
@@ -115,6 +117,7 @@ export class InfluxNode {
 
   /** Why it is not active (for errors and /health), or null. */
   get inactiveReason(): string | null {
+    if (this.maintenance) return 'is out for maintenance';
     if (!this.healthy) return 'is down';
     if (this.writeOnly) return 'is write-only';
     if (this.catalogBehind > 0) return 'is behind the catalog';

@@ -14,7 +14,7 @@ import type { Plan } from './query-plan.js';
 import { quoteIdent } from './influxql-tokens.js';
 import { shardKey } from './shard-key.js';
 import type { Topology } from './topology.js';
-import type { NodeBatcher } from './write-batcher.js';
+import type { Cluster } from './cluster.js';
 
 export interface QueryParams {
   readonly db: string | null;
@@ -107,15 +107,13 @@ function resultOf(body: JsonValue, statementId: number): StatementResult | { req
 }
 
 export class QueryExecutor {
-  readonly #topology: Topology;
+  readonly #cluster: Cluster;
   readonly #catalog: Catalog;
-  readonly #batchers: Map<InfluxNode, NodeBatcher>;
   readonly #options: ExecutorOptions;
 
-  constructor(topology: Topology, catalog: Catalog, batchers: Map<InfluxNode, NodeBatcher>, options: ExecutorOptions) {
-    this.#topology = topology;
+  constructor(cluster: Cluster, catalog: Catalog, options: ExecutorOptions) {
+    this.#cluster = cluster;
     this.#catalog = catalog;
-    this.#batchers = batchers;
     this.#options = options;
   }
 
@@ -130,10 +128,10 @@ export class QueryExecutor {
   }
 
   /** Circles whose needed nodes are all active, least loaded first; and why the others are not. */
-  #circles(nodes: (circle: number) => InfluxNode[]): { usable: number[]; why: string[] } {
+  #circles(topology: Topology, nodes: (circle: number) => InfluxNode[]): { usable: number[]; why: string[] } {
     const usable: { circle: number; load: number; latency: number }[] = [];
     const why: string[] = [];
-    this.#topology.circles.forEach((circle, c) => {
+    topology.circles.forEach((circle, c) => {
       const needed = nodes(c);
       const inactive = needed.filter((node) => !node.active);
       if (needed.length === 0) return;
@@ -167,26 +165,27 @@ export class QueryExecutor {
   }
 
   /** For a statement any node can answer: the active nodes, least loaded first. */
-  #anyOne(): { usable: InfluxNode[]; why: string[] } {
-    const nodes = this.#topology.nodes.filter((node) => node.active);
+  #anyOne(topology: Topology): { usable: InfluxNode[]; why: string[] } {
+    const nodes = topology.nodes.filter((node) => node.active);
     nodes.sort((a, b) => a.queriesInFlight - b.queriesInFlight || a.queryLatencyMs - b.queryLatencyMs);
     return { usable: nodes, why: nodes.length === 0 ? ['no node is active'] : [] };
   }
 
-  async read(plan: Extract<Plan, { kind: 'read' }>, params: QueryParams, statementId: number, passthrough: Passthrough | null, csv: boolean): Promise<ReadOutcome> {
+  /** A read, with the topology the request holds (its plan was made with it). */
+  async read(topology: Topology, plan: Extract<Plan, { kind: 'read' }>, params: QueryParams, statementId: number, passthrough: Passthrough | null, csv: boolean): Promise<ReadOutcome> {
     try {
-      return await this.#read(plan, params, statementId, passthrough, csv);
+      return await this.#read(topology, plan, params, statementId, passthrough, csv);
     } catch (err) {
       if (err instanceof MergeTooLarge) return { kind: 'result', result: { statement_id: statementId, error: err.message } };
       throw err;
     }
   }
 
-  async #read(plan: Extract<Plan, { kind: 'read' }>, params: QueryParams, statementId: number, passthrough: Passthrough | null, csv: boolean): Promise<ReadOutcome> {
+  async #read(topology: Topology, plan: Extract<Plan, { kind: 'read' }>, params: QueryParams, statementId: number, passthrough: Passthrough | null, csv: boolean): Promise<ReadOutcome> {
     // CSV needs integer times: ask for nanoseconds when the client named no epoch (influxd's CSV has them).
     const asked = csv && params.epoch === null && passthrough === null ? { ...params, epoch: 'ns' } : params;
     if (plan.anyOne === true) {
-      const { usable, why } = this.#anyOne();
+      const { usable, why } = this.#anyOne(topology);
       const failures: string[] = [];
       for (const node of usable) {
         try {
@@ -198,13 +197,13 @@ export class QueryExecutor {
       }
       return { kind: 'result', result: { statement_id: statementId, error: `no node can answer this statement now: ${[...why, ...failures].join('; ')}` } };
     }
-    const { usable, why } = this.#circles(plan.nodes);
+    const { usable, why } = this.#circles(topology, plan.nodes);
     const failures: string[] = [];
     for (const circle of usable) {
       const nodes = plan.nodes(circle);
       try {
         if (plan.merge === null) return await this.#readOne(plan, nodes[0] as InfluxNode, asked, statementId, passthrough);
-        return await this.#readMerged(plan, nodes, asked, statementId);
+        return await this.#readMerged(topology, plan, nodes, asked, statementId);
       } catch (err) {
         if (!(err instanceof NodeFailure)) throw err;
         failures.push(err.message);
@@ -252,7 +251,7 @@ export class QueryExecutor {
     }
   }
 
-  async #readMerged(plan: Extract<Plan, { kind: 'read' }>, nodes: InfluxNode[], params: QueryParams, statementId: number): Promise<ReadOutcome> {
+  async #readMerged(topology: Topology, plan: Extract<Plan, { kind: 'read' }>, nodes: InfluxNode[], params: QueryParams, statementId: number): Promise<ReadOutcome> {
     const form = this.#form(plan.text, params);
     const replies = await Promise.all(
       nodes.map(async (node) => {
@@ -283,12 +282,12 @@ export class QueryExecutor {
         }),
       };
     }
-    const circle = this.#topology.circles.findIndex((c) => c.nodes.includes(nodes[0] as InfluxNode));
+    const circle = topology.circles.findIndex((c) => c.nodes.includes(nodes[0] as InfluxNode));
     const { ownerDbs } = plan;
     const owns =
       ownerDbs.length === 0
         ? undefined
-        : (node: string, measurement: string): boolean => ownerDbs.some((db) => this.#topology.owners(shardKey(db, measurement))[circle]?.name === node);
+        : (node: string, measurement: string): boolean => ownerDbs.some((db) => topology.owners(shardKey(db, measurement))[circle]?.name === node);
     // A node that answered nothing still shapes the answer of a wildcard or GROUP BY *: InfluxDB gives
     // every series the columns and tag keys of every measurement read. Ask it what those would be.
     const extra = merge.wildcard || merge.groupByAll ? await this.#shapeOfSilentNodes(plan, nodes, answers, params, merge.wildcard, merge.groupByAll) : null;
@@ -374,10 +373,10 @@ export class QueryExecutor {
    * A data change in every circle, in order with the writes: the first node that applied it gives the
    * answer; if every node queued it (all down), the statement is stored and answers with no rows.
    */
-  async modify(plan: Extract<Plan, { kind: 'modify' }>, statementId: number): Promise<ReadOutcome> {
-    const targets = this.#topology.circles.flatMap((_, c) => plan.nodes(c));
+  async modify(topology: Topology, plan: Extract<Plan, { kind: 'modify' }>, statementId: number): Promise<ReadOutcome> {
+    const targets = topology.circles.flatMap((_, c) => plan.nodes(c));
     const outcomes = await Promise.all(
-      targets.map((node) => (this.#batchers.get(node) as NodeBatcher).apply({ text: plan.text, db: plan.db, shardKeys: plan.shardKeys })),
+      targets.map((node) => this.#cluster.parts(node).batcher.apply({ text: plan.text, db: plan.db, shardKeys: plan.shardKeys })),
     );
     const unavailable = outcomes.find((o) => o.kind === 'unavailable');
     if (unavailable !== undefined && unavailable.kind === 'unavailable') {

@@ -121,7 +121,7 @@ function ownersByCircle(refs: readonly MeasurementRef[], context: PlanContext): 
     if (db === null) return null;
     if (ref.name === null) {
       topology.circles.forEach((circle, c) => {
-        perCircle[c] = [...circle.nodes];
+        perCircle[c] = [...circle.readNodes];
       });
       continue;
     }
@@ -134,9 +134,38 @@ function ownersByCircle(refs: readonly MeasurementRef[], context: PlanContext): 
   return (circle) => perCircle[circle] ?? [];
 }
 
+/** Every node that serves reads, per circle. */
 const everyNode =
   (topology: Topology) =>
+  (circle: number): InfluxNode[] => [...(topology.circles[circle]?.readNodes ?? [])];
+
+/** Every node that takes writes (also one joining or leaving its circle's ring), per circle. */
+const everyWriteNode =
+  (topology: Topology) =>
   (circle: number): InfluxNode[] => [...(topology.circles[circle]?.nodes ?? [])];
+
+/** For each circle: every node taking the writes of these shard keys (two while a key changes owner). */
+function writeOwnersByCircle(keys: Iterable<string>, topology: Topology): (circle: number) => InfluxNode[] {
+  const perCircle = topology.circles.map((circle) => {
+    const nodes = new Set<InfluxNode>();
+    for (const key of keys) for (const node of circle.writeOwners(key)) nodes.add(node);
+    return [...nodes];
+  });
+  return (circle) => perCircle[circle] ?? [];
+}
+
+/**
+ * A data change of measurements being copied to a new owner could be undone by the copy (it may have
+ * read the rows before the change): it waits for the copy to finish.
+ */
+function copyingError(keys: Iterable<string> | null, topology: Topology): Plan | null {
+  const copying = keys === null ? topology.circles.some((c) => c.phase === 'copy') : [...keys].some((key) => topology.copying(key));
+  if (!copying) return null;
+  return {
+    kind: 'error',
+    message: `a rebalance is copying ${keys === null ? 'measurements of this database' : 'this measurement'} to a new node; data changes wait until the copy is done: retry later (GET /admin/jobs shows its progress)`,
+  };
+}
 
 function maxNodes(nodes: (circle: number) => InfluxNode[], topology: Topology): number {
   return Math.max(0, ...topology.circles.map((_, c) => nodes(c).length));
@@ -255,18 +284,18 @@ export function planStatement(statement: Statement, text: StatementText, context
     case 'drop-measurement': {
       if (context.db === null) return NO_DATABASE;
       const key = shardKey(context.db, statement.name);
-      const owners = topology.owners(key);
-      return { kind: 'modify', text: text.text, db: context.db, nodes: (c) => (owners[c] === undefined ? [] : [owners[c] as InfluxNode]), shardKeys: new Set([key]) };
+      return copyingError([key], topology) ?? { kind: 'modify', text: text.text, db: context.db, nodes: writeOwnersByCircle([key], topology), shardKeys: new Set([key]) };
     }
     case 'delete':
     case 'drop-series': {
       const db = statement.on ?? context.db;
       if (db === null) return NO_DATABASE;
       const refs = measurementRefs(statement.sources);
-      if (refs.length === 0 || refs.some((r) => r.name === null)) return { kind: 'modify', text: text.text, db, nodes: everyNode(topology), shardKeys: null };
-      const nodes = ownersByCircle(refs.map((r) => ({ ...r, db: r.db ?? db })), context);
-      if (nodes === null) return DATABASE_REQUIRED;
-      return { kind: 'modify', text: text.text, db, nodes, shardKeys: new Set(refs.map((r) => shardKey(r.db ?? db, r.name as string))) };
+      if (refs.length === 0 || refs.some((r) => r.name === null)) {
+        return copyingError(null, topology) ?? { kind: 'modify', text: text.text, db, nodes: everyWriteNode(topology), shardKeys: null };
+      }
+      const keys = new Set(refs.map((r) => shardKey(r.db ?? db, r.name as string)));
+      return copyingError(keys, topology) ?? { kind: 'modify', text: text.text, db, nodes: writeOwnersByCircle(keys, topology), shardKeys: keys };
     }
     case 'other':
       return refusal(statement.words);
@@ -398,7 +427,7 @@ function planInto(
   const { topology } = context;
   const into = statement.select.into as MeasurementRef;
   const why = `SELECT … INTO runs on the node holding its source and writes there; here `;
-  if (refs.some((r) => r.name === null) && topology.circles.some((c) => c.nodes.length > 1)) {
+  if (refs.some((r) => r.name === null) && topology.circles.some((c) => c.readNodes.length > 1)) {
     return { kind: 'refuse', message: `${why}a regex source spans every node of a circle: name the measurements, one owner at a time` };
   }
   if (maxNodes(nodes, topology) > 1 || hasSubquery(statement.select)) {
@@ -421,5 +450,5 @@ function planInto(
     keys.add(sourceKey);
     keys.add(targetKey);
   }
-  return { kind: 'modify', text: text.text, db: context.db ?? targetDb, nodes, shardKeys: keys };
+  return copyingError(keys, topology) ?? { kind: 'modify', text: text.text, db: context.db ?? targetDb, nodes, shardKeys: keys };
 }

@@ -55,4 +55,39 @@ export class RedisKeys {
   catalogLease(node: string): string {
     return `${this.#prefix}:{catalog}:lease:${node}`;
   }
+
+  /** The topology (JSON of a TopologyDescription); its version grows with every change. */
+  topology(): string {
+    return `${this.#prefix}:{topology}:current`;
+  }
+
+  /** Channel announcing a new topology version (the message is the version). */
+  topologyChanged(): string {
+    return `${this.#prefix}:{topology}:changed`;
+  }
+
+  /** Hash proxy process id → JSON {version, at}: the oldest topology version it still uses, and when it said so. */
+  topologyProxies(): string {
+    return `${this.#prefix}:{topology}:proxies`;
+  }
+
+  /** Lock of the one operation changing a circle (value: its fencing token). */
+  circleLock(circle: string): string {
+    return `${this.#prefix}:{topology}:lock:${circle}`;
+  }
+
+  /** Counter handing out fencing tokens. */
+  fence(): string {
+    return `${this.#prefix}:{topology}:fence`;
+  }
+
+  /** Set when an operator asks a running job to stop. */
+  jobCancel(jobId: string): string {
+    return `${this.#prefix}:{topology}:cancel:${jobId}`;
+  }
+
+  /** BullMQ prefix of the admin jobs queue (a hash tag: one slot on Redis Cluster). */
+  jobsPrefix(): string {
+    return `${this.#prefix}:{jobs}`;
+  }
 }

@@ -10,19 +10,24 @@ function hostPort(address: string): { host: string; port: number } {
   return { host: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
 }
 
-export function createRedis(config: Config['redis'], connectionName: string): RedisClient {
+/**
+ * `queue`: a connection for BullMQ, whose commands wait for Redis instead of failing fast (its
+ * workers block on Redis, and it requires that).
+ */
+export function createRedis(config: Config['redis'], connectionName: string, use: 'commands' | 'queue' = 'commands'): RedisClient {
+  const queue = use === 'queue';
   const common: RedisOptions = {
     connectionName,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    commandTimeout: 5000,
+    maxRetriesPerRequest: queue ? null : 1,
+    enableOfflineQueue: queue,
+    commandTimeout: queue ? undefined : 5000,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   };
   if (config.mode === 'cluster') {
     const options: ClusterOptions = {
       redisOptions: { ...common, password: config.password || undefined },
-      enableOfflineQueue: false,
+      enableOfflineQueue: queue,
       clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
     return new Cluster(config.nodes.map(hostPort), options);

@@ -12,7 +12,6 @@ import { sendV1Error, sendV2Error } from './http-errors.js';
 import { KnownDatabases } from './known-databases.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
-import type { InfluxNode } from './node.js';
 import { createRedis, waitForRedis, type RedisClient } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 import { ReplayBuffer } from './replay-buffer.js';
@@ -25,7 +24,12 @@ import { queryRoute } from './routes/query.js';
 import { QueryExecutor } from './query-executor.js';
 import { writeRoute } from './routes/write.js';
 import { writeV2Route } from './routes/write-v2.js';
-import { Topology } from './topology.js';
+import { Cluster } from './cluster.js';
+import { JobQueue } from './admin/job-queue.js';
+import { registerAdmin } from './admin/register.js';
+import { ProxyHeartbeat } from './proxy-registry.js';
+import { describeConfig } from './topology-description.js';
+import { TopologyStore } from './topology-store.js';
 import { INFLUXRING_VERSION } from './version.js';
 import { NodeBatcher } from './write-batcher.js';
 import { WriteRouter } from './write-router.js';
@@ -38,7 +42,7 @@ export interface ProxyOptions {
 
 export interface Proxy {
   readonly app: FastifyInstance;
-  readonly topology: Topology;
+  readonly cluster: Cluster;
   readonly metrics: Metrics;
   /** Starts the health checks and listens; resolves with the address. */
   listen(): Promise<string>;
@@ -53,33 +57,52 @@ function splitListen(listen: string): { host: string; port: number } {
 
 export async function createProxy(config: Config, options: ProxyOptions = {}): Promise<Proxy> {
   const log = options.log ?? createLogger(config.log.level);
-  const topology = new Topology(config);
-  const metrics = new Metrics(topology.nodes);
   const redis: RedisClient = createRedis(config.redis, `influxring-proxy-${process.pid}`);
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
   const keys = new RedisKeys(config.redis.keyPrefix);
-  const catalog = new Catalog(redis, keys, topology.nodes, config.query.timeout, log);
-  const replayBuffer = new ReplayBuffer(redis, keys, config.replay.maxBytesPerNode);
-  const known = new KnownDatabases(topology.nodes, config.health.timeout, log, () => catalog.version());
-  const batchers = new Map<InfluxNode, NodeBatcher>();
-  const replayers = new Map<InfluxNode, Replayer>();
-  for (const node of topology.nodes) {
-    batchers.set(node, new NodeBatcher(node, config.write, config.replay.lockTtl, replayBuffer, metrics, log));
-    replayers.set(node, new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log));
+  const store = new TopologyStore(redis, keys, log);
+  // The topology in Redis wins over the config file's circles, which only seed it.
+  const seed = describeConfig(config);
+  let description = seed;
+  if (await waitForRedis(redis, 3000)) {
+    description = await store.loadOrSeed(seed).catch((err: Error) => {
+      log.warn({ err: err.message }, 'cannot read the topology from Redis; routing with the configuration file until it can');
+      return seed;
+    });
+  } else {
+    log.warn('Redis is not reachable yet: routing with the configuration file\'s circles; writes to a node that is down get 503 until it is');
   }
-  const health = new HealthChecker(topology, replayBuffer, replayers, known, catalog, config.health, metrics, log);
+  const replayBuffer = new ReplayBuffer(redis, keys, config.replay.maxBytesPerNode);
+  // The parts below read the current nodes through `cluster`, made last because a node's parts need them.
+  let cluster: Cluster;
+  const metrics = new Metrics(() => cluster.nodes);
+  const catalog = new Catalog(redis, keys, () => cluster.nodes, config.query.timeout, log);
+  const known = new KnownDatabases(() => cluster.nodes, config.health.timeout, log, () => catalog.version());
+  cluster = new Cluster(description, {
+    // Live writes plus the health probe and replay share a node's pool.
+    connectionsPerNode: config.write.maxInFlightPerNode + 2,
+    cacheSize: config.ring.cacheSize,
+    createParts: (node) => ({
+      batcher: new NodeBatcher(node, config.write, config.replay.lockTtl, replayBuffer, metrics, log),
+      replayer: new Replayer(node, replayBuffer, config.replay, config.write.nodeTimeout, metrics, known, log),
+    }),
+    log,
+  });
+  const health = new HealthChecker(cluster, replayBuffer, known, catalog, config.health, metrics, log);
+  const heartbeat = new ProxyHeartbeat(redis, keys, cluster, config.topology.heartbeatInterval);
+  cluster.onChange(() => void heartbeat.beat());
   const hiddenDatabases = new Set([config.health.probeDatabase]);
-  const executor = new QueryExecutor(topology, catalog, batchers, {
+  const executor = new QueryExecutor(cluster, catalog, {
     timeout: config.query.timeout,
     maxMergeBytes: config.query.maxMergeBytes,
     hiddenDatabases,
   });
-  const router = new WriteRouter(topology, batchers, known, metrics, config);
+  const router = new WriteRouter(cluster, known, metrics, config);
   const auth = new Authenticator(config.auth);
 
   const ctx: RouteContext = {
     config,
-    topology,
+    cluster,
     router,
     known,
     metrics,
@@ -95,7 +118,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
 
   // Hooks of every request are synchronous (no promise per request); auth adds an async one.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-influxdb-version', topology.influxdbVersion);
+    reply.header('x-influxdb-version', cluster.influxdbVersion);
     reply.header('x-influxdb-build', 'OSS');
     reply.header('x-influxring-version', INFLUXRING_VERSION);
     (request as { startedAt?: number }).startedAt = performance.now();
@@ -111,7 +134,8 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   });
   if (auth.enabled) {
     app.addHook('onRequest', async (request, reply) => {
-      if (request.url.startsWith('/ping')) return;
+      // The admin API has its own token.
+      if (request.url.startsWith('/ping') || request.url.startsWith('/admin')) return;
       const err = await auth.check(request.query as Record<string, unknown>, request.headers.authorization);
       if (err !== null) {
         metrics.requestsRejected.labels('auth').inc();
@@ -144,6 +168,24 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     return sendV1Error(reply, err.status, err.message);
   });
 
+  // The job queue (its own Redis connection, as BullMQ needs) only when the admin API is on.
+  let jobs: JobQueue | null = null;
+  let queueRedis: RedisClient | null = null;
+  if (config.admin.token !== '') {
+    queueRedis = createRedis(config.redis, `influxring-proxy-jobs-${process.pid}`, 'queue');
+    queueRedis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error (job queue)'));
+    jobs = new JobQueue(queueRedis as RedisClient, redis, keys, config.jobs.keepHistory);
+  }
+  await registerAdmin(app, config.admin.token, () => ({
+    config,
+    cluster,
+    store,
+    jobs: jobs as JobQueue,
+    redis,
+    keys,
+    hiddenDatabases,
+    log,
+  }));
   pingRoutes(app, ctx);
   healthRoute(app, ctx);
   metricsRoute(app, ctx);
@@ -176,14 +218,15 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   });
 
   let started = false;
+  let stopWatching = (): void => undefined;
   return {
     app,
-    topology,
+    cluster,
     metrics,
     async listen() {
-      const redisUp = await waitForRedis(redis, 3000);
-      if (!redisUp) log.warn('Redis is not reachable yet; writes to a node that is down will get 503 until it is');
       await health.start();
+      stopWatching = store.watch((next) => cluster.apply(next), config.topology.pollInterval);
+      heartbeat.start();
       started = true;
       const address = await app.listen(splitListen(config.listen));
       return address;
@@ -196,12 +239,16 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
       deadline.unref();
       closing = true;
       await app.close();
-      await Promise.all([...batchers.values()].map((batcher) => batcher.drain()));
+      stopWatching();
       health.stop();
-      await Promise.all([...replayers.values()].map((replayer) => replayer.stop()));
+      await heartbeat.stop();
+      await cluster.close();
+      if (jobs !== null) {
+        await jobs.close().catch(() => undefined);
+        queueRedis?.disconnect();
+      }
       if (started) log.info('proxy stopped');
       redis.disconnect();
-      await topology.close();
       clearTimeout(deadline);
     },
   };

@@ -5,12 +5,12 @@ import type { Config } from '../config/schema.js';
 import { ProxyError } from './errors.js';
 import type { KnownDatabases } from './known-databases.js';
 import { parseErrorMessage, scanLines, type LineSink } from './line-protocol.js';
-import { MeasurementOwners, databaseSeed, type ShardTarget } from './measurement-owners.js';
+import { databaseSeed, type MeasurementOwners, type ShardTarget } from './measurement-owners.js';
 import type { Metrics, RejectReason } from './metrics.js';
 import type { InfluxNode } from './node.js';
 import { receiveTime } from './precision.js';
+import type { Cluster } from './cluster.js';
 import type { Topology } from './topology.js';
-import type { NodeBatcher } from './write-batcher.js';
 import { WriteRequest, type WriteResult } from './write-request.js';
 
 export interface WriteInput {
@@ -85,7 +85,7 @@ class RequestScan implements LineSink {
   readonly parts: (Part | undefined)[];
   readonly errors: string[] = [];
   readonly #targets: MeasurementOwners;
-  readonly #nodeIndex: Map<InfluxNode, number>;
+  readonly #nodeIndex: ReadonlyMap<InfluxNode, number>;
   readonly #body: Buffer;
   readonly #db: string;
   readonly #seed: number;
@@ -96,7 +96,7 @@ class RequestScan implements LineSink {
   #lastEnd = -1;
   #last: ShardTarget | null = null;
 
-  constructor(targets: MeasurementOwners, nodeIndex: Map<InfluxNode, number>, body: Buffer, db: string) {
+  constructor(targets: MeasurementOwners, nodeIndex: ReadonlyMap<InfluxNode, number>, body: Buffer, db: string) {
     this.parts = new Array<Part | undefined>(nodeIndex.size);
     this.#targets = targets;
     this.#nodeIndex = nodeIndex;
@@ -145,26 +145,32 @@ class RequestScan implements LineSink {
 }
 
 export class WriteRouter {
-  readonly #targets: MeasurementOwners;
-  readonly #batchers: Map<InfluxNode, NodeBatcher>;
-  readonly #nodeIndex: Map<InfluxNode, number>;
+  readonly #cluster: Cluster;
   readonly #metrics: Metrics;
   readonly #known: KnownDatabases;
   readonly #maxLineBytes: number;
   readonly #retryAfter: number;
 
-  constructor(topology: Topology, batchers: Map<InfluxNode, NodeBatcher>, known: KnownDatabases, metrics: Metrics, config: Config) {
-    this.#targets = new MeasurementOwners(topology, config.ring.cacheSize);
-    this.#batchers = batchers;
-    this.#nodeIndex = new Map(topology.nodes.map((node, i) => [node, i]));
+  constructor(cluster: Cluster, known: KnownDatabases, metrics: Metrics, config: Config) {
+    this.#cluster = cluster;
     this.#metrics = metrics;
     this.#known = known;
     this.#maxLineBytes = config.limits.maxLineBytes;
     this.#retryAfter = config.replay.retryAfterSeconds;
   }
 
+  /** Routes with the topology current when the request starts, until it is durable. */
   async write(input: WriteInput, endpoint: string): Promise<WriteResponse> {
-    const scan = new RequestScan(this.#targets, this.#nodeIndex, input.body, input.db);
+    const topology = this.#cluster.begin();
+    try {
+      return await this.#write(input, endpoint, topology);
+    } finally {
+      this.#cluster.end(topology);
+    }
+  }
+
+  async #write(input: WriteInput, endpoint: string, topology: Topology): Promise<WriteResponse> {
+    const scan = new RequestScan(topology.measurementOwners, topology.nodeIndex, input.body, input.db);
     scanLines(input.body, { precision: input.precision, maxLineBytes: this.#maxLineBytes }, scan);
     this.#metrics.pointsReceived.labels(endpoint).inc(scan.lines);
     if (scan.errors.length > 0) this.#countParseErrors(scan.errors);
@@ -185,7 +191,7 @@ export class WriteRouter {
       const request = new WriteRequest();
       for (const part of scan.parts) {
         if (part === undefined) continue;
-        const batcher = this.#batchers.get(part.node) as NodeBatcher;
+        const { batcher } = this.#cluster.parts(part.node);
         batcher.add(input.db, input.rp, input.precision, part.build(input.body, timestamp), part.lines, part.shardKeys, request);
       }
       request.seal();

@@ -271,19 +271,39 @@ describe('nodes that require auth', () => {
     await secured?.stop();
   });
 
-  /** A proxy for `secured` with these node credentials, on its own port. */
-  async function proxyWith(credentials: { username: string; password: string }): Promise<{ proxy: Proxy; url: string }> {
+  const ADMIN_TOKEN = 'admin-token-for-auth-tests';
+
+  /** A proxy for `secured` with the admin API on, on its own port. */
+  async function adminProxy(): Promise<{ proxy: Proxy; url: string }> {
     const port = await freePort();
-    const config: Config = {
-      ...secured.config,
-      listen: `127.0.0.1:${port}`,
-      circles: secured.config.circles.map((circle) => ({ ...circle, nodes: circle.nodes.map((node) => ({ ...node, ...credentials })) })),
-    };
-    // error level: the wrong-credentials proxy warns about its nodes on every health check
+    const config: Config = { ...secured.config, listen: `127.0.0.1:${port}`, admin: { token: ADMIN_TOKEN } };
+    // error level: with wrong credentials the proxy warns about its nodes on every health check
     const proxy = await createProxy(config, { log: createLogger('error') });
     proxies.push(proxy);
     await proxy.listen();
     return { proxy, url: `http://127.0.0.1:${port}` };
+  }
+
+  /** Sets every node's credentials through the admin API (the topology in Redis, followed live). */
+  async function setCredentials(url: string, credentials: { username: string; password: string }): Promise<void> {
+    for (const node of secured.nodes.flat()) {
+      const response = await fetch(`${url}/admin/nodes/${node.name}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(credentials),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(await response.json()).toMatchObject({ name: node.name, username: credentials.username, hasPassword: true });
+    }
+  }
+
+  async function waitForHealth(url: string, status: string): Promise<{ status: string; circles: { nodes: { healthy: boolean; lastError: string | null }[] }[] }> {
+    let health = { status: '', circles: [] as { nodes: { healthy: boolean; lastError: string | null }[] }[] };
+    for (let attempt = 0; attempt < 100 && health.status !== status; attempt++) {
+      health = (await (await fetch(`${url}/health`)).json()) as typeof health;
+      if (health.status !== status) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return health;
   }
 
   it('startCluster could not create the databases on auth-enabled nodes (helper limitation, worked around here)', async () => {
@@ -300,10 +320,10 @@ describe('nodes that require auth', () => {
     }
   });
 
-  it('a proxy with node credentials writes to auth-enabled nodes', async () => {
-    const { url } = await proxyWith({ username: ADMIN.u, password: ADMIN.p });
-    const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
-    expect(health.status).toBe('pass');
+  it('node credentials set through the admin API: the proxy writes to auth-enabled nodes', async () => {
+    const { url } = await adminProxy();
+    await setCredentials(url, { username: ADMIN.u, password: ADMIN.p });
+    expect((await waitForHealth(url, 'pass')).status).toBe('pass');
     const answer = await send(url, '/write?db=demo', {}, 'secured_m,host=a v=1 1700000000000000000\nsecured_m,host=b v=2 1700000000000000001');
     expect(answer).toMatchObject({ status: 204, error: null });
     for (const rows of await onEveryNode(secured, 'SELECT * FROM secured_m', ADMIN)) {
@@ -315,21 +335,25 @@ describe('nodes that require auth', () => {
   });
 
   it('wrong node credentials: the write is kept in the replay buffer (204), the node reported, and it lands once the credentials are right', async () => {
-    const wrong = await proxyWith({ username: ADMIN.u, password: 'not-the-password' });
-    const health = (await (await fetch(`${wrong.url}/health`)).json()) as { status: string; circles: { nodes: { healthy: boolean; lastError: string | null }[] }[] };
+    const { url } = await adminProxy();
+    await setCredentials(url, { username: ADMIN.u, password: 'not-the-password' });
+    // (a node whose credentials change is a new node to the proxy: unhealthy until its first check)
+    let health = await waitForHealth(url, 'warn');
+    for (let attempt = 0; attempt < 50 && !health.circles.flatMap((c) => c.nodes).every((node) => /401/.test(node.lastError ?? '')); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      health = await waitForHealth(url, 'warn');
+    }
     expect(health.status).toBe('warn');
     for (const node of health.circles.flatMap((c) => c.nodes)) {
       expect(node.healthy).toBe(false);
       expect(node.lastError).toMatch(/401/);
     }
-    const answer = await send(wrong.url, '/write?db=demo', {}, 'secured_buffered v=7 1700000000000000000');
+    const answer = await send(url, '/write?db=demo', {}, 'secured_buffered v=7 1700000000000000000');
     expect(answer).toMatchObject({ status: 204 });
     for (const rows of await onEveryNode(secured, 'SELECT * FROM secured_buffered', ADMIN)) expect(rows).toEqual([]);
-    await wrong.proxy.close();
-    proxies.splice(proxies.indexOf(wrong.proxy), 1);
 
-    // a proxy with the right credentials replays the buffer
-    await proxyWith({ username: ADMIN.u, password: ADMIN.p });
+    // the right credentials, changed live: the buffer is replayed
+    await setCredentials(url, { username: ADMIN.u, password: ADMIN.p });
     let landed: Row[][] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
       landed = await onEveryNode(secured, 'SELECT * FROM secured_buffered', ADMIN);

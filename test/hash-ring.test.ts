@@ -152,7 +152,7 @@ describe('Topology.owners', () => {
         ],
       },
     });
-    return new Topology(config);
+    return Topology.fromConfig(config);
   }
 
   it.each(['ketama', 'influx-proxy'] as const)('%s: one owner per circle, in circle order, the ring\'s owner', (mode) => {

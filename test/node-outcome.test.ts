@@ -180,7 +180,7 @@ afterAll(async () => {
 });
 
 function node(url: string, password = PASSWORD): InfluxNode {
-  const created = new InfluxNode({ name: `n${nodes.length}`, url, username: 'admin', password, writeOnly: false }, 'circle-a', 0, 2);
+  const created = new InfluxNode({ name: `n${nodes.length}`, url, username: 'admin', password, writeOnly: false }, 'circle-a', 2);
   nodes.push(created);
   return created;
 }

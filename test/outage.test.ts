@@ -7,7 +7,7 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { rows } from './helpers/influx.js';
-import { expectAckedEverywhere, faultTest, metric, nodeHealth, nodeHealthOnNewConnection, ownerIn, waitActive, waitUntil } from './helpers/load.js';
+import { expectAckedEverywhere, faultTest, metric, nodeHealth, nodeHealthOnNewConnection, ownerIn, waitActive, waitBuffering, waitUntil } from './helpers/load.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,15 +38,7 @@ describe('node outage under sustained load', () => {
       await load.progress(20);
 
       await (fault === 'stop' ? victim.stop() : victim.kill());
-      await waitUntil(
-        `${victim.name} unhealthy and buffering in /health`,
-        async () => {
-          const n = await nodeHealth(c.url, victim.name);
-          return !n.healthy && n.buffering && !n.active && n.buffered.points > 0;
-        },
-        20_000,
-        async () => JSON.stringify(await nodeHealth(c.url, victim.name)),
-      );
+      await waitBuffering(c.url, victim.name);
       // Keep writing while the node is down: its share is buffered, every write is acknowledged.
       await Promise.all([load.progress(100), sleep(3000)]);
       expect(load.stats().failedAttempts, JSON.stringify(load.stats())).toBe(0);

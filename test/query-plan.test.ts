@@ -11,7 +11,7 @@ import { planStatement, type MergeSpec, type Plan } from '../proxy/query-plan.js
 import { shardKey } from '../proxy/shard-key.js';
 import { Topology } from '../proxy/topology.js';
 
-const topology = new Topology(
+const topology = Topology.fromConfig(
   loadConfig({
     env: {},
     overrides: {

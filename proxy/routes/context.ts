@@ -4,12 +4,12 @@ import type { Config } from '../../config/schema.js';
 import type { Authenticator } from '../auth.js';
 import type { KnownDatabases } from '../known-databases.js';
 import type { Metrics } from '../metrics.js';
-import type { Topology } from '../topology.js';
+import type { Cluster } from '../cluster.js';
 import type { WriteRouter } from '../write-router.js';
 
 export interface RouteContext {
   readonly config: Config;
-  readonly topology: Topology;
+  readonly cluster: Cluster;
   readonly router: WriteRouter;
   readonly known: KnownDatabases;
   readonly metrics: Metrics;

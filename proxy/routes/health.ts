@@ -8,9 +8,9 @@ import type { RouteContext } from './context.js';
 export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/health', async (_request, reply) => {
     const redis = ctx.redisReady();
-    const allLive = ctx.topology.nodes.every((node) => node.live);
+    const allLive = ctx.cluster.topology.nodes.every((node) => node.live);
     const status = allLive ? 'pass' : redis ? 'warn' : 'fail';
-    const circles = ctx.topology.circles.map((circle) => ({
+    const circles = ctx.cluster.topology.circles.map((circle) => ({
       name: circle.name,
       active: circle.nodes.every((node) => node.active),
       nodes: circle.nodes.map((node) => {
@@ -40,7 +40,7 @@ export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
       name: 'influxring',
       status,
       version: INFLUXRING_VERSION,
-      influxdbVersion: ctx.topology.influxdbVersion,
+      influxdbVersion: ctx.cluster.influxdbVersion,
       redis: redis ? 'ready' : 'unavailable',
       circles,
     });

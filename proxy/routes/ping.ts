@@ -7,7 +7,7 @@ export function pingRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const handler = async (request: { query: unknown }, reply: import('fastify').FastifyReply): Promise<void> => {
     const verbose = (request.query as Record<string, string | undefined>).verbose;
     if (verbose === 'true' || verbose === '1') {
-      await reply.code(200).send({ version: ctx.topology.influxdbVersion });
+      await reply.code(200).send({ version: ctx.cluster.influxdbVersion });
       return;
     }
     await reply.code(204).send();

@@ -17,6 +17,7 @@ import type { QueryExecutor, QueryParams, ReadOutcome } from '../query-executor.
 import { renderChunks, renderCsv, renderError, renderJson, type OutputFormat } from '../query-format.js';
 import type { StatementResult } from '../query-merge.js';
 import { planStatement, type Plan } from '../query-plan.js';
+import type { Topology } from '../topology.js';
 import type { RouteContext } from './context.js';
 
 const DEFAULT_CHUNK_SIZE = 10_000;
@@ -117,6 +118,9 @@ interface Planned {
 export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: QueryExecutor): void {
   const timeout = ctx.config.query.timeout;
   const handler = async (raw: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    // The whole request, streamed answers too, uses the topology current when it starts.
+    const topology = ctx.cluster.begin();
+    reply.raw.once('close', () => ctx.cluster.end(topology));
     const request = readRequest(raw);
     const { q, params, format } = request;
     if (q === null) return sendError(reply, request, 400, 'missing required parameter "q"');
@@ -125,27 +129,27 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
     try {
       planned = splitStatements(q).map((text) => {
         const statement = analyzeStatement(text);
-        const plan = planStatement(statement, text, { topology: ctx.topology, db: params.db, hiddenDatabases: ctx.hiddenDatabases });
+        const plan = planStatement(statement, text, { topology, db: params.db, hiddenDatabases: ctx.hiddenDatabases });
         return { text, statement, plan };
       });
     } catch (err) {
       if (!(err instanceof TokenizeError || err instanceof StatementError)) throw err;
       // influxd says what is wrong with it; if it finds nothing wrong, we cannot route it.
-      const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+      const parse = await parseError(q, params.db, topology.nodes, timeout);
       return sendError(reply, request, 400, parse ?? `InfluxRing cannot route this query: ${err.message}`);
     }
     if (planned.length === 0) return sendError(reply, request, 400, 'error parsing query: found EOF, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1');
     const refused = planned.findIndex((p) => p.plan.kind === 'refuse');
     if (refused !== -1) {
       // A statement influxd would not parse gets influxd's error, not a refusal.
-      const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+      const parse = await parseError(q, params.db, topology.nodes, timeout);
       if (parse !== null) return sendError(reply, request, 400, parse);
       const message = (planned[refused]?.plan as { message: string }).message;
       ctx.metrics.queriesRefused.inc();
       return sendError(reply, request, 400, planned.length > 1 ? `statement ${refused + 1}: ${message}` : message);
     }
     if (planned.length > 1) {
-      const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+      const parse = await parseError(q, params.db, topology.nodes, timeout);
       if (parse !== null) return sendError(reply, request, 400, parse);
     }
 
@@ -155,6 +159,7 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
       // The node is sent the query as it came (comments and line numbers in its errors kept).
       const plan = only.plan.text === only.text.text ? { ...only.plan, text: q } : only.plan;
       const outcome = await executor.read(
+        topology,
         plan,
         params,
         0,
@@ -182,7 +187,7 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
     // Several statements, chunked: each one's chunks are written as they come (constant memory).
     if (format.chunked && !format.csv) {
       const out = new PassThrough();
-      void streamChunks(out, executor, planned, params, request).catch((err: unknown) => out.destroy(err as Error));
+      void streamChunks(out, executor, topology, planned, params, request).catch((err: unknown) => out.destroy(err as Error));
       return send(reply, request, 200, 'application/json', out);
     }
 
@@ -193,12 +198,12 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
         outcomes.push({ kind: 'result', result: { statement_id: i, error: 'not executed' } });
         continue;
       }
-      outcomes.push(await run(executor, p.plan, params, i, format.csv));
+      outcomes.push(await run(executor, topology, p.plan, params, i, format.csv));
       const last = outcomes[outcomes.length - 1] as ReadOutcome;
       if (last.kind === 'request-error') {
         // A node was sent one statement: influxd's parse error of the whole query has the right line.
         if (last.message.startsWith('error parsing query:')) {
-          const parse = await parseError(q, params.db, ctx.topology.nodes, timeout);
+          const parse = await parseError(q, params.db, topology.nodes, timeout);
           if (parse !== null) return sendError(reply, request, last.status, parse);
         }
         break;
@@ -230,7 +235,7 @@ async function* lines(body: Readable): AsyncGenerator<string> {
  * renumbered; others are written when their result is ready. After a failing statement, the rest
  * answer "not executed".
  */
-async function streamChunks(out: PassThrough, executor: QueryExecutor, planned: readonly Planned[], params: QueryParams, request: Request): Promise<void> {
+async function streamChunks(out: PassThrough, executor: QueryExecutor, topology: Topology, planned: readonly Planned[], params: QueryParams, request: Request): Promise<void> {
   const { format } = request;
   let failed = false;
   for (const [i, p] of planned.entries()) {
@@ -239,7 +244,7 @@ async function streamChunks(out: PassThrough, executor: QueryExecutor, planned: 
       continue;
     }
     if (p.plan.kind === 'read' && p.plan.merge === null && !format.pretty) {
-      const outcome = await executor.read(p.plan, params, i, { accept: null, chunked: true, chunkSize: request.chunkSize }, false);
+      const outcome = await executor.read(topology, p.plan, params, i, { accept: null, chunked: true, chunkSize: request.chunkSize }, false);
       if (outcome.kind === 'stream') {
         for await (const line of lines(outcome.body)) {
           const renumbered = line.replace(/^\{"results":\[\{"statement_id":\d+/, `{"results":[{"statement_id":${i}`);
@@ -251,7 +256,7 @@ async function streamChunks(out: PassThrough, executor: QueryExecutor, planned: 
       failed = writeOutcome(out, outcome, i, format) || failed;
       continue;
     }
-    failed = writeOutcome(out, await run(executor, p.plan, params, i, false), i, format) || failed;
+    failed = writeOutcome(out, await run(executor, topology, p.plan, params, i, false), i, format) || failed;
   }
   out.end();
 }
@@ -264,14 +269,14 @@ function writeOutcome(out: PassThrough, outcome: ReadOutcome, statementId: numbe
   return result.error !== undefined;
 }
 
-async function run(executor: QueryExecutor, plan: Plan, params: QueryParams, statementId: number, csv: boolean): Promise<ReadOutcome> {
+async function run(executor: QueryExecutor, topology: Topology, plan: Plan, params: QueryParams, statementId: number, csv: boolean): Promise<ReadOutcome> {
   switch (plan.kind) {
     case 'read':
-      return executor.read(plan, params, statementId, null, csv);
+      return executor.read(topology, plan, params, statementId, null, csv);
     case 'catalog':
       return executor.catalog(plan, statementId);
     case 'modify':
-      return executor.modify(plan, statementId);
+      return executor.modify(topology, plan, statementId);
     case 'error':
       return { kind: 'result', result: { statement_id: statementId, error: plan.message } };
     case 'refuse':

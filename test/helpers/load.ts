@@ -600,6 +600,19 @@ export async function nodeHealthOnNewConnection(url: string, node: string): Prom
 }
 
 /** Waits until /health shows `node` active (healthy, live, nothing buffered). */
+/** Waits until /health shows the node down and its writes buffered (some points in its buffer). */
+export async function waitBuffering(url: string, node: string, timeoutMs = 20_000): Promise<void> {
+  await waitUntil(
+    `${node} unhealthy and buffering in /health`,
+    async () => {
+      const n = await nodeHealth(url, node);
+      return !n.healthy && n.buffering && !n.active && n.buffered.points > 0;
+    },
+    timeoutMs,
+    async () => JSON.stringify(await nodeHealth(url, node)),
+  );
+}
+
 export async function waitActive(url: string, node: string, timeoutMs = 30_000): Promise<void> {
   await waitUntil(
     `node ${node} active in /health`,

@@ -1,0 +1,134 @@
+// The write path on a real Redis Cluster (3 masters, `redis.mode: cluster`): under write load, one
+// node per circle is stopped; every write still gets 204 because the nodes' shares go to their replay
+// buffers, which live on the cluster — each node's keys in one slot (its `{node:<name>}` hash tag), the
+// two buffers on two different masters, nothing on the standalone Redis the test cluster also starts.
+// When the nodes return, the buffers are replayed and removed, the nodes become active again, and every
+// acknowledged point is on every circle exactly once.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRedisCluster, type RedisCluster } from '../deploy/local/redis-cluster.js';
+import { RedisKeys } from '../proxy/redis-keys.js';
+import { expectAckedEverywhere, faultTest, metric, nodeHealth, ownerIn, proxyHealth, saveLogs, waitActive, waitBuffering, waitUntil } from './helpers/load.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const MEASUREMENTS = Array.from({ length: 8 }, (_, i) => `cluster${i}`);
+const keys = new RedisKeys('irx');
+
+/** The Redis Cluster of the current test and its directory, stopped and removed in cleanup. */
+let redisCluster: RedisCluster | null = null;
+let redisClusterDir = '';
+
+// Registered before faultTest(): after-hooks run in reverse order, so the Redis Cluster stops after the
+// proxy and the influxd nodes.
+afterEach(async (context) => {
+  if (redisCluster === null) return;
+  if (context.task.result?.state === 'fail') console.error(`Redis Cluster logs of the failed test: ${saveLogs(redisClusterDir, `redis-cluster-${context.task.name}`)}`);
+  await redisCluster.stop();
+  redisCluster = null;
+});
+
+const t = faultTest();
+
+/** Runs `use` with a plain (non-cluster) client of one Redis server. */
+async function withRedis<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The InfluxRing keys each master holds itself (asked directly, not through a cluster client). */
+async function keysByMaster(cluster: RedisCluster): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  for (const [i, master] of cluster.masters.entries()) {
+    found.set(cluster.nodes[i] as string, (await withRedis(master.port, (redis) => redis.keys('irx:*'))).sort());
+  }
+  return found;
+}
+
+/** The replay buffer keys of one node that exist while it is buffering. */
+function bufferKeys(node: string): string[] {
+  return [keys.replayEntries(node), keys.replayTimes(node), keys.replayTotals(node), keys.replayState(node)];
+}
+
+describe('Redis Cluster', () => {
+  it('buffers the writes of stopped nodes in replay buffers spread over the masters and replays them when the nodes return', async () => {
+    redisClusterDir = mkdtempSync(join(tmpdir(), 'influxring-redis-cluster-'));
+    redisCluster = await startRedisCluster({ dir: redisClusterDir });
+    const rc = redisCluster;
+    expect(rc.nodes).toHaveLength(3);
+    const c = await t.startCluster({ circles: [2, 2], config: { redis: { mode: 'cluster', nodes: rc.nodes } } });
+    expect(c.config.redis.mode).toBe('cluster');
+    await waitUntil('/health shows Redis ready', async () => (await proxyHealth(c.url)).redis === 'ready', 15_000, async () =>
+      JSON.stringify(await proxyHealth(c.url)),
+    );
+
+    // The owner of cluster0 in each circle goes down; every node carries load.
+    const victims = c.nodes.map((circle) => ownerIn(circle, 'demo', 'cluster0'));
+    for (const circle of c.nodes) {
+      const owners = new Set(MEASUREMENTS.map((m) => ownerIn(circle, 'demo', m).name));
+      expect(owners.size, 'every node owns some of the measurements').toBe(circle.length);
+    }
+    const load = t.startLoad({ url: c.url, name: 'redis_cluster', measurements: MEASUREMENTS, writers: 4, batchLines: 100 });
+    await load.progress(20);
+    await Promise.all(victims.map((victim) => victim.stop()));
+    for (const victim of victims) {
+      await waitBuffering(c.url, victim.name);
+    }
+    // Keep writing while the nodes are down: their shares are buffered, every write is acknowledged.
+    await Promise.all([load.progress(100), sleep(3000)]);
+    expect(load.stats().failedAttempts, JSON.stringify(load.stats())).toBe(0);
+
+    // The buffers are on the cluster: each node's keys in one slot, held by the master owning that slot,
+    // the two nodes' buffers on two different masters; the standalone Redis holds nothing.
+    const held = await keysByMaster(rc);
+    const port = rc.masters[0]?.port as number;
+    const holders: string[] = [];
+    for (const victim of victims) {
+      const wanted = bufferKeys(victim.name);
+      const slots = await withRedis(port, (redis) => Promise.all(wanted.map(async (key) => Number(await redis.cluster('KEYSLOT', key)))));
+      expect(new Set(slots).size, `${victim.name}: its keys share one slot (${slots.join(', ')})`).toBe(1);
+      const holder = [...held].find(([, list]) => wanted.every((key) => list.includes(key)))?.[0];
+      expect(holder, `${victim.name}: a master holds all of ${wanted.join(', ')}; held: ${JSON.stringify([...held])}`).toBeDefined();
+      holders.push(holder as string);
+      const holderPort = rc.masters[rc.nodes.indexOf(holder as string)]?.port as number;
+      const bytes = Number(await withRedis(holderPort, (redis) => redis.hget(keys.replayTotals(victim.name), 'bytes')));
+      expect(bytes, `${victim.name}: bytes buffered on ${holder}`).toBeGreaterThan(0);
+    }
+    expect(new Set(holders).size, `the buffers of ${victims.map((v) => v.name).join(' and ')} on different masters: ${holders.join(', ')}`).toBe(victims.length);
+    expect(await withRedis(c.redis.port, (redis) => redis.keys('irx:*')), 'keys on the standalone Redis').toEqual([]);
+
+    await Promise.all(victims.map((victim) => victim.restart()));
+    for (const victim of victims) await waitActive(c.url, victim.name, 45_000);
+    // Writes go live to the nodes again.
+    await load.progress(20);
+    await expectAckedEverywhere(load, c.nodes, { label: 'redis cluster', noFailedAttempts: true });
+
+    const health = await proxyHealth(c.url);
+    expect(health.redis).toBe('ready');
+    expect(health.status).toBe('pass');
+    expect(health.circles.every((circle) => circle.active)).toBe(true);
+    for (const victim of victims) {
+      const buffered = await metric(c.url, 'influxring_points_buffered_total', { node: victim.name });
+      const replayed = await metric(c.url, 'influxring_points_replayed_total', { node: victim.name });
+      expect(buffered, victim.name).toBeGreaterThan(0);
+      expect(replayed, victim.name).toBeGreaterThanOrEqual(buffered);
+    }
+    expect(await metric(c.url, 'influxring_points_rejected_total', { reason: 'replay_rejected' })).toBe(0);
+    // The replayed buffers are gone from the cluster; the standalone Redis was never used.
+    const after = [...(await keysByMaster(rc)).values()].flat();
+    for (const victim of victims) {
+      for (const key of bufferKeys(victim.name)) {
+        expect(after, `${key} after the replay`).not.toContain(key);
+      }
+    }
+    expect(await withRedis(c.redis.port, (redis) => redis.keys('irx:*')), 'keys on the standalone Redis').toEqual([]);
+  });
+});
