@@ -16,6 +16,8 @@ export interface Load {
   name: string;
   lines: number;
   concurrency: number;
+  /** Points per second offered in all (a steady load); absent: as fast as acknowledged. */
+  rate?: number;
 }
 
 export interface GeneratorResult {
@@ -78,6 +80,7 @@ function generatorArgs(url: string, path: string, load: Load, seconds: number, b
     '--lines', String(load.lines),
     '--seconds', String(seconds),
     '--measurements', String(MEASUREMENTS),
+    ...(load.rate === undefined ? [] : ['--rate', String(load.rate)]),
     '--base', String(base),
   ];
 }
@@ -101,6 +104,8 @@ export function startGenerator(url: string, path: string, load: Load, seconds: n
 export interface BenchProxy {
   readonly proc: OwnedProcess;
   readonly url: string;
+  /** Its configuration file (a worker for it runs with the same). */
+  readonly configFile: string;
 }
 
 /** Redis and influxd nodes `a` and `b` of a benchmark, in a temporary directory. */
@@ -149,7 +154,12 @@ export class BenchCluster {
     const proc = startProcess('proxy', process.execPath, [join(projectRoot(), 'dist', 'proxy', 'main.js'), '--config', file], join(this.dir, `proxy-${port}.log`));
     const url = `http://127.0.0.1:${port}`;
     await waitFor('proxy', async () => (await fetch(`${url}/ping`)).status === 204, 20_000, proc);
-    return { proc, url };
+    return { proc, url, configFile: file };
+  }
+
+  /** A worker process with a proxy's configuration; INFLUXRING_* in `env` override it. */
+  startWorker(proxy: BenchProxy, env: Record<string, string> = {}): OwnedProcess {
+    return startProcess('worker', process.execPath, [join(projectRoot(), 'dist', 'worker', 'main.js'), '--config', proxy.configFile], join(this.dir, 'worker.log'), { ...process.env, ...env });
   }
 
   async createDatabase(db: string): Promise<void> {

@@ -2,7 +2,9 @@
 // each sending `lines`-line requests back to back for `seconds`. Every point is unique (a global
 // nanosecond counter in the timestamp), so the points that landed can be counted afterwards. Bodies
 // are built from a template by patching the timestamps in place: the generator stays cheap.
-// Prints one JSON line: requests, acknowledged points, failures, latency percentiles.
+// With --rate, the clients together offer at most that many points per second (an open, steady load
+// instead of as much as the proxy takes). Prints one JSON line: requests, acknowledged points,
+// failures, latency percentiles.
 import { Pool } from 'undici';
 
 interface Args {
@@ -14,6 +16,8 @@ interface Args {
   measurements: number;
   /** Nanosecond timestamp of the first point; later points count up from it. */
   base: bigint;
+  /** Points per second offered by all clients together (0: as fast as they are acknowledged). */
+  rate: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -31,6 +35,7 @@ function parseArgs(argv: string[]): Args {
     seconds: Number(get('seconds')),
     measurements: Number(get('measurements')),
     base: BigInt(get('base')),
+    rate: argv.includes('--rate') ? Number(get('rate')) : 0,
   };
 }
 
@@ -72,7 +77,15 @@ async function main(): Promise<void> {
 
   const client = async (writer: number): Promise<void> => {
     const { body, offsets } = template(args.lines, args.measurements, writer);
+    const began = performance.now();
+    const perClient = args.rate / args.concurrency;
+    let sent = 0;
     while (performance.now() < deadline) {
+      if (perClient > 0) {
+        const due = began + ((sent * args.lines) / perClient) * 1000 - performance.now();
+        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+        sent++;
+      }
       const send = Buffer.from(body);
       for (let i = 0; i < offsets.length; i++) writeTimestamp(send, offsets[i] as number, next++);
       const started = performance.now();

@@ -3,11 +3,14 @@
 // clients) measures: direct to one influxd; the proxy with 1 circle × 2 nodes; the proxy with
 // 2 circles × 1 node. Counts the points that landed on the nodes, and prints points/s, latency
 // percentiles, the proxy's CPU per point and the ratios to direct. Then measures how fast a node's
-// replay buffer drains under live load (bench/replay.ts), and queries (bench/query.ts).
+// replay buffer drains under live load (bench/replay.ts), queries (bench/query.ts), and rebalance speed
+// idle and under write load (bench/rebalance.ts).
 //   npm run bench -- [--seconds 10] [--rounds 1] [--processes 1] [--extended] [--no-replay] [--no-query]
+//                    [--no-rebalance] [--rebalance-only] [--fill-seconds 8]
 // INFLUXRING_* variables reach the proxy (e.g. INFLUXRING_WRITE_GZIP=true).
 import { BenchCluster, countPoints, cpuSeconds, option, runGenerator, type Load } from './harness.js';
 import { measureQueries } from './query.js';
+import { measureRebalance } from './rebalance.js';
 import { REPLAY_LOADS, measureReplay } from './replay.js';
 
 interface Target {
@@ -103,12 +106,14 @@ async function main(): Promise<void> {
   const seconds = Number(option('seconds', '10'));
   const rounds = Number(option('rounds', '1'));
   const processes = option('processes', '1');
-  const loads = process.argv.includes('--extended') ? [...LOADS, ...EXTENDED_LOADS] : LOADS;
+  const rebalanceOnly = process.argv.includes('--rebalance-only');
+  const loads = rebalanceOnly ? [] : process.argv.includes('--extended') ? [...LOADS, ...EXTENDED_LOADS] : LOADS;
   const cluster = await BenchCluster.start();
   let base = 1_600_000_000_000_000_000n;
   const rows: Row[] = [];
   let replay = '';
   let queries = '';
+  let rebalance = '';
   try {
     for (let round = 0; round < rounds; round++) {
       for (const load of loads) {
@@ -124,17 +129,18 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (!process.argv.includes('--no-query')) queries = await measureQueries(cluster, processes);
-    if (!process.argv.includes('--no-replay')) {
+    if (!process.argv.includes('--no-query') && !rebalanceOnly) queries = await measureQueries(cluster, processes);
+    if (!process.argv.includes('--no-replay') && !rebalanceOnly) {
       for (const load of REPLAY_LOADS) {
         replay += await measureReplay(cluster, processes, base, load);
         base += 100_000_000_000_000n;
       }
     }
+    if (!process.argv.includes('--no-rebalance')) rebalance = await measureRebalance(cluster, processes, base, Number(option('fill-seconds', '8')));
   } finally {
     await cluster.stop();
   }
-  process.stdout.write(`\n${table(rows)}\n\n${replay}\n${queries}`);
+  process.stdout.write(`\n${rows.length > 0 ? table(rows) : ''}\n\n${replay}\n${queries}\n${rebalance}`);
   process.stdout.write(`${seconds} s per run, ${rounds} round(s), proxy processes: ${processes}, ${new Date().toISOString()}\n`);
 }
 

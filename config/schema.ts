@@ -99,6 +99,7 @@ export const configSchema = z
     jobs: z
       .object({
         copyBatchLines: positiveInt.prefault(10_000).describe('Points an operation writes to a node in one request when it copies data.'),
+        copyConcurrency: positiveInt.prefault(2).describe('Measurements an operation copies at the same time.'),
         copyRate: z
           .number()
           .int()

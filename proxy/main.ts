@@ -5,9 +5,10 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry } from 'prom-client';
-import { ConfigError, circleSummaries, loadConfig } from '../config/load.js';
+import { circleSummaries } from '../config/load.js';
 import { hashPassword } from './auth.js';
 import { createLogger } from './logger.js';
+import { configFromArgs, stopOnSignals } from './process-lifecycle.js';
 import { createProxy } from './server.js';
 import { clusterMetricsText, runSupervisor } from './supervisor.js';
 
@@ -24,18 +25,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
-  const at = argv.indexOf('--config');
-  const file = at === -1 ? undefined : argv[at + 1];
-  let config;
-  try {
-    config = loadConfig({ file });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`influxring-proxy: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configFromArgs(argv, 'influxring-proxy');
   const log = createLogger(config.log.level);
   const processes = config.processes === 'auto' ? availableParallelism() : config.processes;
 
@@ -60,21 +50,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const address = await proxy.listen();
   log.info({ address }, 'proxy listening');
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping: finishing writes in flight');
-    proxy.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(log, 'stopping: finishing writes in flight', () => proxy.close());
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

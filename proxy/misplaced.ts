@@ -1,6 +1,7 @@
 // Misplaced measurements: a measurement a node holds but does not own (no ring of its circle puts it
 // there). They are left behind when a measurement moves to another owner, until a cleanup drops them;
 // reads never see them (a merge keeps only the owner's series), but they take space.
+import { quoteIdent } from './influxql-tokens.js';
 import type { InfluxNode } from './node.js';
 import { shardKey } from './shard-key.js';
 import type { Topology } from './topology.js';
@@ -32,7 +33,7 @@ async function firstColumn(node: InfluxNode, q: string, timeoutMs: number): Prom
 export async function measurementsOf(node: InfluxNode, timeoutMs: number, skip: ReadonlySet<string>): Promise<{ db: string; measurement: string }[]> {
   const databases = (await firstColumn(node, 'SHOW DATABASES', timeoutMs)).filter((db) => !skip.has(db) && !UNPLACED_DATABASES.has(db));
   const lists = await Promise.all(
-    databases.map(async (db) => (await firstColumn(node, `SHOW MEASUREMENTS ON "${db.replace(/["\\]/g, '\\$&')}"`, timeoutMs)).map((measurement) => ({ db, measurement }))),
+    databases.map(async (db) => (await firstColumn(node, `SHOW MEASUREMENTS ON ${quoteIdent(db)}`, timeoutMs)).map((measurement) => ({ db, measurement }))),
   );
   return lists.flat();
 }

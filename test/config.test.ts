@@ -81,7 +81,7 @@ describe('defaults', () => {
       query: { timeout: 60_000, maxMergeBytes: 256 * 1024 * 1024 },
       topology: { pollInterval: 500, heartbeatInterval: 250, proxyTimeout: 5000 },
       admin: { token: '' },
-      jobs: { copyBatchLines: 10_000, copyRate: 0, lockTtl: 30_000, barrierTimeout: 60_000, keepHistory: 500 },
+      jobs: { copyBatchLines: 10_000, copyConcurrency: 2, copyRate: 0, lockTtl: 30_000, barrierTimeout: 60_000, keepHistory: 500 },
       health: { interval: 1000, timeout: 2000, probeDatabase: '_influxring', catalogRefresh: 10_000 },
       auth: { enabled: false, users: [] },
       shutdownTimeout: 30_000,

@@ -11,7 +11,9 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../deploy/local/redis-cluster.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
-import { expectAckedEverywhere, faultTest, metric, nodeHealth, ownerIn, proxyHealth, saveLogs, waitActive, waitBuffering, waitUntil } from './helpers/load.js';
+import { admin, ADMIN_TOKEN } from './helpers/admin.js';
+import { measurementsByNode, operationsTest, runJob } from './helpers/worker.js';
+import { expectAckedEverywhere, metric, nodeHealth, ownerIn, proxyHealth, saveLogs, waitActive, waitBuffering, waitUntil } from './helpers/load.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,7 +24,7 @@ const keys = new RedisKeys('irx');
 let redisCluster: RedisCluster | null = null;
 let redisClusterDir = '';
 
-// Registered before faultTest(): after-hooks run in reverse order, so the Redis Cluster stops after the
+// Registered before operationsTest(): after-hooks run in reverse order, so the Redis Cluster stops after the
 // proxy and the influxd nodes.
 afterEach(async (context) => {
   if (redisCluster === null) return;
@@ -31,7 +33,7 @@ afterEach(async (context) => {
   redisCluster = null;
 });
 
-const t = faultTest();
+const t = operationsTest();
 
 /** Runs `use` with a plain (non-cluster) client of one Redis server. */
 async function withRedis<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
@@ -129,6 +131,37 @@ describe('Redis Cluster', () => {
         expect(after, `${key} after the replay`).not.toContain(key);
       }
     }
+    expect(await withRedis(c.redis.port, (redis) => redis.keys('irx:*')), 'keys on the standalone Redis').toEqual([]);
+  });
+
+  it('rebalances a circle with its topology, locks and job queue on the cluster: write → add a node → rebalance → cleanup', async () => {
+    redisClusterDir = mkdtempSync(join(tmpdir(), 'influxring-redis-cluster-'));
+    redisCluster = await startRedisCluster({ dir: redisClusterDir });
+    const rc = redisCluster;
+    const c = await t.startCluster({ circles: [2], config: { redis: { mode: 'cluster', nodes: rc.nodes }, admin: { token: ADMIN_TOKEN }, jobs: { barrierTimeout: '20s' } } });
+    await waitUntil('/health shows Redis ready', async () => (await proxyHealth(c.url)).redis === 'ready', 15_000);
+    expect((await fetch(`${c.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) })).status).toBe(200);
+    t.startWorker(c);
+    const load = t.startLoad({ url: c.url, name: 'rc-rebalance', measurements: MEASUREMENTS, writers: 3, batchLines: 200 });
+    await load.progress(40);
+    const extra = await t.startExtraNode(c, 'a3');
+    expect((await admin(c.url, 'POST', '/admin/circles/circle-a/nodes', { name: 'a3', url: extra.url })).status).toBe(201);
+    await load.progress(20);
+    const rebalanced = await runJob(c.url, { type: 'rebalance', circle: 'circle-a' });
+    expect((rebalanced.job.result as { moved: number }).moved).toBeGreaterThan(0);
+    await runJob(c.url, { type: 'cleanup', circle: 'circle-a' });
+    await load.progress(20);
+    const nodes = [...(c.nodes[0] ?? []), extra];
+    await expectAckedEverywhere(load, [nodes], { label: 'redis cluster rebalance', noFailedAttempts: true });
+    const held = await measurementsByNode(nodes, 'demo');
+    for (const measurement of MEASUREMENTS) {
+      const owner = (await admin<{ circles: { owner: string }[] }>(c.url, 'GET', `/admin/replica?db=demo&measurement=${measurement}`)).body.circles[0]?.owner;
+      expect(Object.entries(held).filter(([, list]) => list.includes(measurement)).map(([name]) => name), measurement).toEqual([owner]);
+    }
+    // The topology and the jobs live on the cluster, each group of keys in one slot; the standalone Redis holds nothing.
+    const all = [...(await keysByMaster(rc)).values()].flat();
+    expect(all).toContain(keys.topology());
+    expect(all.some((key) => key.startsWith(`${keys.jobsPrefix()}:admin:`))).toBe(true);
     expect(await withRedis(c.redis.port, (redis) => redis.keys('irx:*')), 'keys on the standalone Redis').toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // running as root on Debian/Ubuntu), and the TypeScript build. Plain JavaScript without dependencies,
 // because it runs before they exist.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,4 +67,9 @@ try {
 } catch {
   say('the TypeScript build failed');
   process.exit(1);
+}
+// The package's commands (`npx influxring …`) run the compiled files directly: make them executable.
+const { bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+for (const file of Object.values(bin ?? {})) {
+  if (existsSync(join(root, file))) chmodSync(join(root, file), 0o755);
 }

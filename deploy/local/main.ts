@@ -1,7 +1,10 @@
 // `npm start`: an embedded local cluster on loopback — one Redis (AOF on), 2 circles × 2 influxd nodes
-// with a `demo` database, and the proxy on 127.0.0.1:7076 — with data under .local/cluster. Ctrl-C
-// stops every process it started. INFLUXRING_* variables reach the proxy (e.g. to turn auth on).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// with a `demo` database, the proxy on 127.0.0.1:7076 with its admin API on, and a worker for the admin
+// jobs — with data under .local/cluster. It writes .local/cluster/cluster.json (proxy URL and admin
+// token) for the `influxring` CLI. Ctrl-C stops every process it started. INFLUXRING_* variables reach
+// the proxy and the worker (e.g. to turn auth on).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -26,24 +29,26 @@ interface Running {
   redis: RedisServer | null;
   nodes: InfluxdServer[];
   proxy: OwnedProcess | null;
+  worker: OwnedProcess | null;
 }
 
-const running: Running = { redis: null, nodes: [], proxy: null };
+const running: Running = { redis: null, nodes: [], proxy: null, worker: null };
 
 async function stopAll(): Promise<void> {
+  await running.worker?.stop();
   await running.proxy?.stop();
   await Promise.all(running.nodes.map((node) => node.stop()));
   await running.redis?.stop();
 }
 
-/** Echoes the proxy's warnings and errors (its full log is in proxy.log). */
-function echoWarnings(proxy: OwnedProcess): void {
-  if (!proxy.child.stdout) return;
-  createInterface({ input: proxy.child.stdout }).on('line', (line) => {
+/** Echoes a process's warnings and errors (its full log is in its .log file). */
+function echoWarnings(owned: OwnedProcess, label: string): void {
+  if (!owned.child.stdout) return;
+  createInterface({ input: owned.child.stdout }).on('line', (line) => {
     try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; node?: string; reason?: string };
+      const entry = JSON.parse(line) as { level?: number; msg?: string; node?: string; reason?: string; err?: string };
       if ((entry.level ?? 0) >= 40) {
-        process.stdout.write(`proxy: ${entry.msg ?? ''}${entry.node ? ` [${entry.node}]` : ''}${entry.reason ? ` ${entry.reason}` : ''}\n`);
+        process.stdout.write(`${label}: ${entry.msg ?? ''}${entry.node ? ` [${entry.node}]` : ''}${entry.reason ? ` ${entry.reason}` : ''}${entry.err ? ` ${entry.err}` : ''}\n`);
       }
     } catch {
       // not a log line
@@ -71,9 +76,12 @@ async function main(): Promise<void> {
   }
 
   const byName = new Map(running.nodes.map((node) => [node.name, node]));
+  const clusterFile = join(dataDir, 'cluster.json');
+  const adminToken = process.env.INFLUXRING_ADMIN_TOKEN || previousToken(clusterFile) || randomBytes(18).toString('base64url');
   const config = {
     listen: PROXY_LISTEN,
     redis: { url: running.redis.url },
+    admin: { token: adminToken },
     circles: CIRCLES.map((circle) => ({
       name: circle.name,
       nodes: circle.nodes.map((name) => ({ name, url: (byName.get(name) as InfluxdServer).url })),
@@ -81,22 +89,29 @@ async function main(): Promise<void> {
   };
   const configFile = join(dataDir, 'influxring.yaml');
   writeFileSync(configFile, `# Written by npm start; INFLUXRING_* environment variables override it.\n${stringify(config)}`);
+  const proxyUrl = `http://${PROXY_LISTEN}`;
   writeFileSync(
-    join(dataDir, 'cluster.json'),
-    JSON.stringify({ proxy: `http://${PROXY_LISTEN}`, redis: running.redis.url, nodes: running.nodes.map((n) => ({ name: n.name, url: n.url })) }, null, 2),
+    clusterFile,
+    `${JSON.stringify({ proxyUrl, adminToken, redis: running.redis.url, nodes: running.nodes.map((n) => ({ name: n.name, url: n.url })) }, null, 2)}\n`,
+    { mode: 0o600 },
   );
 
   const proxy = startProcess('proxy', process.execPath, [join(root, 'dist', 'proxy', 'main.js'), '--config', configFile], join(dataDir, 'proxy.log'));
   running.proxy = proxy;
-  echoWarnings(proxy);
-  const proxyUrl = `http://${PROXY_LISTEN}`;
+  echoWarnings(proxy, 'proxy');
   await waitFor('proxy', async () => (await fetch(`${proxyUrl}/ping`)).status === 204, 20_000, proxy);
-  void proxy.exited.then((code) => {
-    if (!stopping) {
-      process.stdout.write(`The proxy exited (${code}); see ${proxy.logFile}. Stopping the cluster.\n`);
-      void shutdown(1);
-    }
-  });
+  const worker = startProcess('worker', process.execPath, [join(root, 'dist', 'worker', 'main.js'), '--config', configFile], join(dataDir, 'worker.log'));
+  running.worker = worker;
+  echoWarnings(worker, 'worker');
+  for (const owned of [proxy, worker]) {
+    void owned.exited.then((code) => {
+      if (!stopping) {
+        process.stdout.write(`The ${owned.name} exited (${code}); see ${owned.logFile}. Stopping the cluster.\n`);
+        void shutdown(1);
+      }
+    });
+  }
+  await adoptNodes(proxyUrl, adminToken, running.nodes);
 
   const lines = [
     '',
@@ -104,8 +119,10 @@ async function main(): Promise<void> {
     `  proxy   ${proxyUrl}   (InfluxDB 1.x API: /write, /query; /api/v2/write, /health, /metrics)`,
     `  redis   ${running.redis.url}   (replay buffers, AOF on)`,
     ...CIRCLES.map((circle) => `  ${circle.name}  ${circle.nodes.map((n) => `${n} ${(byName.get(n) as InfluxdServer).url}`).join(', ')}`),
+    `  admin   ${proxyUrl}/admin/docs   (token in ${clusterFile})`,
+    `  worker  runs rebalance, recovery, resync and cleanup jobs`,
     `  config  ${configFile}`,
-    `  logs    ${join(dataDir, 'proxy.log')}`,
+    `  logs    ${join(dataDir, 'proxy.log')}, ${join(dataDir, 'worker.log')}`,
     '',
     'Write a point:',
     `  curl -i -XPOST '${proxyUrl}/write?db=demo' --data-binary 'cpu,host=server01 usage_idle=92.5'`,
@@ -117,13 +134,42 @@ async function main(): Promise<void> {
       const owner = circle.nodes[createHashRing('ketama', circle.nodes, 'idx').owner(shardKey('demo', 'cpu'))] as string;
       return `  influx -host 127.0.0.1 -port ${(byName.get(owner) as InfluxdServer).port} -database demo -execute 'SELECT * FROM cpu'`;
     }),
-    'Cluster state:',
+    'Cluster state and operations (the CLI finds this cluster by itself):',
+    '  npx influxring status',
     `  curl -s ${proxyUrl}/health`,
     '',
     'Ctrl-C stops every process.',
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+/** The admin token of an earlier run, so the CLI and scripts keep working across restarts. */
+function previousToken(file: string): string | null {
+  if (!existsSync(file)) return null;
+  try {
+    const token = (JSON.parse(readFileSync(file, 'utf8')) as { adminToken?: unknown }).adminToken;
+    return typeof token === 'string' && token !== '' ? token : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The topology in Redis outlives a run: the database `demo` goes into the catalog (so nodes added
+ * later get it), and a node that came up on another port this time gets its new URL.
+ */
+async function adoptNodes(proxyUrl: string, token: string, nodes: readonly InfluxdServer[]): Promise<void> {
+  await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  for (const node of nodes) {
+    const stored = await fetch(`${proxyUrl}/admin/nodes/${node.name}`, { headers });
+    if (stored.status !== 200) continue;
+    const { url } = (await stored.json()) as { url: string };
+    if (url.replace(/\/+$/, '') === node.url) continue;
+    await fetch(`${proxyUrl}/admin/nodes/${node.name}`, { method: 'PATCH', headers, body: JSON.stringify({ url: node.url }) });
+    process.stdout.write(`node ${node.name} is on ${node.url} this time (was ${url}): topology updated\n`);
+  }
 }
 
 let stopping = false;

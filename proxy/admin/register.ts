@@ -45,6 +45,16 @@ function validate(schema: z.ZodType | undefined, value: unknown, where: string):
 export async function registerAdmin(app: FastifyInstance, token: string, context: () => AdminContext): Promise<void> {
   await app.register(async (admin) => {
     admin.setErrorHandler((err, _request, reply) => sendError(reply, adminError(err)));
+    // JSON bodies; an empty one (curl -H 'Content-Type: application/json' -X DELETE …) is no body.
+    admin.removeContentTypeParser('application/json');
+    admin.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, text, done) => {
+      if ((text as string).trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text as string) as unknown);
+      } catch (err) {
+        done(Object.assign(new Error(`body is not JSON: ${(err as Error).message}`), { statusCode: 400 }), undefined);
+      }
+    });
     admin.get('/openapi.json', async () => openApiDocument(adminRoutes));
     admin.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage(adminRoutes)));
     admin.addHook('onRequest', async (request: FastifyRequest, reply) => {

@@ -55,7 +55,7 @@ export function nodeView(circle: CircleDescription, description: NodeDescription
     writeOnly: description.writeOnly,
     maintenance: description.maintenance,
     active: node?.active ?? false,
-    inactiveReason: node?.inactiveReason ?? 'is not known to this proxy yet',
+    inactiveReason: node === undefined ? 'is not known to this proxy yet' : node.inactiveReason,
     healthy: node?.healthy ?? false,
     buffering: node?.buffering ?? false,
     replaying: node?.replaying ?? false,

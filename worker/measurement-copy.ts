@@ -1,0 +1,200 @@
+// Copies one measurement of one database, every retention policy, from a source node to target nodes:
+// the source streams `SELECT * … GROUP BY *` as chunked JSON with nanosecond times, each row becomes a
+// line-protocol point with the field types the source reports (SHOW FIELD KEYS), and the lines go to
+// each target's /write in batches of jobs.copyBatchLines, at most jobs.copyRate points a second.
+// Writing a point twice stores it once, so a copy that stopped can simply run again; live writes go to
+// the target at the same time (the proxies write to both owners while a measurement moves).
+import { quoteIdent } from '../proxy/influxql-tokens.js';
+import { StringDecoder } from 'node:string_decoder';
+import { escapeKey, escapeMeasurement, quoteString } from '../proxy/line-protocol-escape.js';
+import { JsonNumber, parseJson, type JsonValue } from '../proxy/json-lossless.js';
+import type { InfluxNode } from '../proxy/node.js';
+import type { JobContext } from './job-context.js';
+
+
+interface Series {
+  readonly name: string;
+  readonly tags?: Record<string, string>;
+  readonly columns: string[];
+  readonly values: JsonValue[][];
+}
+
+interface Chunk {
+  readonly results?: { series?: Series[]; error?: string }[];
+  readonly error?: string;
+}
+
+async function firstColumn(node: InfluxNode, q: string, db: string, timeoutMs: number): Promise<string[][]> {
+  const reply = await node.statement(q, db, timeoutMs);
+  const body = reply.body as unknown as Chunk;
+  const error = body?.error ?? body?.results?.[0]?.error;
+  if (error !== undefined) throw new Error(`${node.name}: ${q}: ${error}`);
+  return (body.results?.[0]?.series ?? []).flatMap((series) => series.values.map((row) => row.map((cell) => String(cell))));
+}
+
+/** Field name → type as the source stores it (float, integer, string, boolean). */
+async function fieldTypes(node: InfluxNode, db: string, rp: string, measurement: string, timeoutMs: number): Promise<Map<string, string>> {
+  const rows = await firstColumn(node, `SHOW FIELD KEYS FROM ${quoteIdent(rp)}.${quoteIdent(measurement)}`, db, timeoutMs);
+  const types = new Map<string, string>();
+  for (const [name, type] of rows) if (name !== undefined && type !== undefined && !types.has(name)) types.set(name, type);
+  return types;
+}
+
+function fieldText(type: string, value: JsonValue): string | null {
+  if (value === null) return null;
+  switch (type) {
+    case 'integer':
+      return `${String(value)}i`;
+    case 'boolean':
+      return value === true ? 'true' : 'false';
+    case 'string':
+      return quoteString(String(value));
+    default:
+      // A float: its JSON text as influxd wrote it (a whole number stays a float without the `i`).
+      return value instanceof JsonNumber ? value.toString() : String(value);
+  }
+}
+
+/** The lines of one series' rows. */
+function seriesLines(series: Series, types: ReadonlyMap<string, string>, out: string[]): void {
+  const tags = Object.entries(series.tags ?? {})
+    .filter(([, value]) => value !== '')
+    .map(([key, value]) => `,${escapeKey(key)}=${escapeKey(value)}`)
+    .join('');
+  const head = `${escapeMeasurement(series.name)}${tags} `;
+  const timeAt = series.columns.indexOf('time');
+  for (const row of series.values) {
+    const fields: string[] = [];
+    for (let i = 0; i < series.columns.length; i++) {
+      if (i === timeAt) continue;
+      const name = series.columns[i] as string;
+      const type = types.get(name);
+      if (type === undefined) continue;
+      const text = fieldText(type, row[i] as JsonValue);
+      if (text !== null) fields.push(`${escapeKey(name)}=${text}`);
+    }
+    if (fields.length > 0) out.push(`${head}${fields.join(',')} ${String(row[timeAt])}`);
+  }
+}
+
+/** Keeps the copy under `pointsPerSecond` (0: no limit). */
+export class Throttle {
+  readonly #rate: number;
+  readonly #started = performance.now();
+  #sent = 0;
+
+  constructor(pointsPerSecond: number) {
+    this.#rate = pointsPerSecond;
+  }
+
+  async take(points: number): Promise<void> {
+    this.#sent += points;
+    if (this.#rate <= 0) return;
+    const due = (this.#sent / this.#rate) * 1000 - (performance.now() - this.#started);
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+  }
+}
+
+/**
+ * A chunk of influxd's answer. JSON.parse is several times faster than the lossless parser, but rounds
+ * integers beyond 2^53 (nanosecond times, large integer fields): those (16 digits and more) are quoted
+ * first. Should that ever touch a string value, the text stops being JSON (a quote inside a string ends
+ * it, and digits cannot follow); then the lossless parser reads the chunk.
+ */
+function parseChunk(text: string): Chunk {
+  try {
+    return JSON.parse(text.replace(/([[,])(-?\d{16,})(?=[,\]])/g, '$1"$2"')) as Chunk;
+  } catch {
+    return parseJson(text) as unknown as Chunk;
+  }
+}
+
+async function writeLines(ctx: JobContext, targets: readonly InfluxNode[], db: string, rp: string, lines: string[]): Promise<void> {
+  const body = Buffer.from(`${lines.join('\n')}\n`);
+  await Promise.all(
+    targets.map(async (target) => {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await target.write({ db, rp, precision: 'ns', body, gzipped: false }, ctx.config.write.nodeTimeout);
+        if (outcome.kind === 'accepted') return;
+        const reason = outcome.kind === 'rejected' ? `${outcome.status} ${outcome.error}` : outcome.kind === 'unavailable' ? outcome.reason : 'batch too large';
+        if (outcome.kind === 'rejected' || attempt === 5) throw new Error(`writing the copy to ${target.name} failed: ${reason}`);
+        await ctx.say(`writing the copy to ${target.name} failed (${reason}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        await ctx.checkpoint();
+      }
+    }),
+  );
+}
+
+export interface CopyTask {
+  readonly db: string;
+  readonly measurement: string;
+  readonly source: InfluxNode;
+  readonly targets: readonly InfluxNode[];
+}
+
+/** Copies the measurement; returns the points read from the source (each written to every target). */
+export async function copyMeasurement(ctx: JobContext, task: CopyTask, throttle = new Throttle(ctx.config.jobs.copyRate)): Promise<number> {
+  const { db, measurement, source, targets } = task;
+  const timeout = ctx.config.query.timeout;
+  const batchLines = ctx.config.jobs.copyBatchLines;
+  const policies = (await firstColumn(source, `SHOW RETENTION POLICIES ON ${quoteIdent(db)}`, db, timeout)).map((row) => row[0] as string);
+  let copied = 0;
+  for (const rp of policies) {
+    const types = await fieldTypes(source, db, rp, measurement, timeout);
+    if (types.size === 0) continue;
+    const form = new URLSearchParams({
+      q: `SELECT * FROM ${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(measurement)} GROUP BY *`,
+      db,
+      epoch: 'ns',
+      chunked: 'true',
+      chunk_size: String(batchLines),
+    });
+    // No time limit on the whole answer: a large measurement streams for long. The body timeout is per chunk.
+    const response = await source.queryStream(form, null, timeout);
+    if (response.statusCode !== 200) throw new Error(`${source.name} answered ${response.statusCode} to the copy's query: ${await response.body.text()}`);
+    let pending: string[] = [];
+    let rest = '';
+    const decoder = new StringDecoder('utf8');
+    // One write in flight while the next lines are read: the source's reading and the target's
+    // writing overlap.
+    let writing: Promise<void> | null = null;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const lines = pending;
+      pending = [];
+      await throttle.take(lines.length);
+      if (writing !== null) await writing;
+      await ctx.checkpoint();
+      writing = writeLines(ctx, targets, db, rp, lines).then(() => {
+        copied += lines.length;
+        ctx.addPoints(lines.length);
+      });
+      // Handled here too, so a failure before the next await is not an unhandled rejection.
+      writing.catch(() => undefined);
+    };
+    try {
+      for await (const piece of response.body) {
+        rest += decoder.write(piece as Buffer);
+        let newline = rest.indexOf('\n');
+        while (newline !== -1) {
+          const text = rest.slice(0, newline);
+          rest = rest.slice(newline + 1);
+          newline = rest.indexOf('\n');
+          if (text.trim() === '') continue;
+          const chunk = parseChunk(text);
+          const error = chunk.error ?? chunk.results?.find((r) => r.error !== undefined)?.error;
+          if (error !== undefined) throw new Error(`${source.name}: copying ${db}.${rp}.${measurement}: ${error}`);
+          for (const result of chunk.results ?? []) for (const series of result.series ?? []) seriesLines(series, types, pending);
+          if (pending.length >= batchLines) await flush();
+        }
+      }
+    } finally {
+      if (!response.body.destroyed) response.body.destroy();
+    }
+    await flush();
+    if (writing !== null) await writing;
+  }
+  return copied;
+}
+
