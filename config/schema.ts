@@ -2,17 +2,8 @@
 // Every field documents its default once (the `.prefault`) and its meaning once (the `.describe`);
 // the README's configuration table is generated from this file (`npm run docs:config`).
 import { z } from 'zod';
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
-
-const size = z
-  .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'expected bytes, e.g. 1048576 or "1MiB"')])
-  .transform(parseSize);
-
-const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected milliseconds, e.g. 500 or "1s"')])
-  .transform(parseDuration);
-
-const positiveInt = z.number().int().positive();
+import { duration, positiveInt, size } from './primitives.js';
+import { ruleSchema } from './rule-schema.js';
 
 const hostPort = z
   .string()
@@ -82,6 +73,17 @@ export const configSchema = z
       .describe(
         'Circles of nodes; every circle holds a full copy of the data. They seed the topology in Redis on the first start; from then on the topology in Redis (changed with the admin API) is the one used.',
       ),
+    rules: z
+      .array(ruleSchema)
+      .superRefine((rules, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, rule] of rules.entries()) {
+          if (seen.has(rule.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `rule ${rule.name} appears twice` });
+          seen.add(rule.name);
+        }
+      })
+      .prefault([])
+      .describe('Detection rules. They seed the rules in Redis on the first start; from then on the rules in Redis (changed with the admin API, `/admin/rules`) are the ones used.'),
     topology: z
       .object({
         pollInterval: duration.prefault('500ms').describe('How often a proxy reads the topology from Redis, besides the announcements of changes.'),

@@ -90,4 +90,19 @@ export class RedisKeys {
   jobsPrefix(): string {
     return `${this.#prefix}:{jobs}`;
   }
+
+  /** Hash rule name → JSON of a detection rule. */
+  rules(): string {
+    return `${this.#prefix}:{rules}:all`;
+  }
+
+  /** Set once the configuration file's rules have seeded the hash. */
+  rulesSeeded(): string {
+    return `${this.#prefix}:{rules}:seeded`;
+  }
+
+  /** Channel announcing a change of the rules (the message is the rule's name). */
+  rulesChanged(): string {
+    return `${this.#prefix}:{rules}:changed`;
+  }
 }

@@ -29,6 +29,7 @@ import { JobQueue } from './admin/job-queue.js';
 import { registerAdmin } from './admin/register.js';
 import { ProxyHeartbeat } from './proxy-registry.js';
 import { describeConfig } from './topology-description.js';
+import { RuleStore } from './rule-store.js';
 import { TopologyStore } from './topology-store.js';
 import { INFLUXRING_VERSION } from './version.js';
 import { NodeBatcher } from './write-batcher.js';
@@ -168,6 +169,10 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     return sendV1Error(reply, err.status, err.message);
   });
 
+  const rules = new RuleStore(redis, keys);
+  if (redis.status === 'ready') {
+    await rules.seed(config.rules).catch((err: Error) => log.warn({ err: err.message }, 'cannot seed the detection rules in Redis'));
+  }
   // The job queue (its own Redis connection, as BullMQ needs) only when the admin API is on.
   let jobs: JobQueue | null = null;
   let queueRedis: RedisClient | null = null;
@@ -181,6 +186,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     cluster,
     store,
     jobs: jobs as JobQueue,
+    rules,
     redis,
     keys,
     hiddenDatabases,

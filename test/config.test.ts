@@ -79,6 +79,7 @@ describe('defaults', () => {
       limits: { maxBodyBytes: 64 * 1024 * 1024, maxCompressedBodyBytes: 25_000_000, maxLineBytes: 1024 * 1024, requestTimeout: 30_000 },
       replay: { maxBytesPerNode: 1024 ** 3, batchLines: 10_000, batchBytes: 8 * 1024 * 1024, lockTtl: 10_000, retryDelay: 1000, retryAfterSeconds: 5 },
       query: { timeout: 60_000, maxMergeBytes: 256 * 1024 * 1024 },
+      rules: [],
       topology: { pollInterval: 500, heartbeatInterval: 250, proxyTimeout: 5000 },
       admin: { token: '' },
       jobs: { copyBatchLines: 10_000, copyConcurrency: 2, copyRate: 0, lockTtl: 30_000, barrierTimeout: 60_000, keepHistory: 500 },

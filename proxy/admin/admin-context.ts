@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.js';
 import type { Cluster } from '../cluster.js';
 import type { RedisClient } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
+import type { RuleStore } from '../rule-store.js';
 import type { TopologyStore } from '../topology-store.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -12,6 +13,7 @@ export interface AdminContext {
   readonly cluster: Cluster;
   readonly store: TopologyStore;
   readonly jobs: JobQueue;
+  readonly rules: RuleStore;
   readonly redis: RedisClient;
   readonly keys: RedisKeys;
   /** Databases of the proxy's own (the health probe's), never placed by the rings. */

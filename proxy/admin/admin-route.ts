@@ -1,9 +1,10 @@
 // One admin API route as data: method, path, the schemas of its input, and its handler. The same table
 // registers the routes on the server and writes the OpenAPI document, so they cannot disagree.
+import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { AdminContext } from './admin-context.js';
 
-export type AdminMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface AdminInput {
   readonly params: Record<string, string>;
@@ -23,5 +24,6 @@ export interface AdminRoute {
   readonly status: 200 | 201 | 202;
   /** What a success answers, in words (for the OpenAPI document). */
   readonly answers: string;
-  readonly handle: (ctx: AdminContext, input: AdminInput) => Promise<unknown>;
+  /** Answers with `status`, unless it sets another on `reply`. */
+  readonly handle: (ctx: AdminContext, input: AdminInput, reply: FastifyReply) => Promise<unknown>;
 }

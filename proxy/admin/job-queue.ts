@@ -112,9 +112,13 @@ export class JobQueue {
     return this.view(job);
   }
 
-  async view(job: Job<JobData>): Promise<JobView> {
-    const id = job.id ?? '';
-    const [state, cancel] = await Promise.all([job.getState(), this.#redis.exists(this.#keys.jobCancel(id))]);
+  async view(fetched: Job<JobData>): Promise<JobView> {
+    const id = fetched.id ?? '';
+    const [state, cancel] = await Promise.all([fetched.getState(), this.#redis.exists(this.#keys.jobCancel(id))]);
+    // The job may have finished between reading it and reading its state: then read it again, so a
+    // finished job always comes with its result (or reason).
+    const finished = state === 'completed' || state === 'failed';
+    const job = finished && fetched.finishedOn === undefined ? (((await this.queue.getJob(id)) as Job<JobData> | undefined) ?? fetched) : fetched;
     const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as JobProgress) : null;
     return {
       id,

@@ -8,7 +8,8 @@ import { ProxyError, type ErrorCode } from '../errors.js';
 import { TopologyChangeError } from '../topology-description.js';
 import type { AdminContext } from './admin-context.js';
 import { docsPage, openApiDocument } from './openapi.js';
-import { adminRoutes } from './routes.js';
+import { ruleRoutes } from './rule-routes.js';
+import { adminRoutes as operationRoutes } from './routes.js';
 import { describeIssues } from './schemas.js';
 
 function sendError(reply: FastifyReply, err: ProxyError): FastifyReply {
@@ -41,6 +42,9 @@ function validate(schema: z.ZodType | undefined, value: unknown, where: string):
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw new ProxyError('IRX_ERR_ADMIN_INVALID', [`${where}: ${describeIssues(result.error)}`]);
 }
+
+/** Every route of the admin API. */
+export const adminRoutes = [...operationRoutes, ...ruleRoutes];
 
 export async function registerAdmin(app: FastifyInstance, token: string, context: () => AdminContext): Promise<void> {
   await app.register(async (admin) => {
@@ -80,8 +84,9 @@ export async function registerAdmin(app: FastifyInstance, token: string, context
             if (input.body === undefined || input.body === null) throw new ProxyError('IRX_ERR_ADMIN_INVALID', ['body: expected a JSON object (Content-Type: application/json)']);
             validate(route.body, input.body, 'body');
           }
-          const answer = await route.handle(context(), input);
-          return reply.code(route.status).send(answer);
+          reply.code(route.status);
+          const answer = await route.handle(context(), input, reply);
+          return reply.send(answer);
         },
       });
     }

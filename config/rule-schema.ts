@@ -1,0 +1,69 @@
+// A detection rule: which curves (db, measurement, fields, a tag filter), which detector with which
+// parameters, where alerts go and how often. One schema for the config file's `rules` and the admin
+// API's `/admin/rules`.
+import { z } from 'zod';
+import { duration, positiveInt } from './primitives.js';
+import { FilterSyntaxError, parseTagFilter } from './rule-filter.js';
+
+const probability = z.number().gt(0).lt(1);
+const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+const spotFamily = {
+  q: probability.prefault(1e-4).describe('Risk: probability of a false alarm per point.'),
+  level: probability.prefault(0.98).describe('Calibration quantile taken as the peak threshold.'),
+  calibration: positiveInt.prefault(1000).describe('Points that calibrate the threshold before the first decision.'),
+  maxPeaks: positiveInt.prefault(500).describe('Peaks kept per series for the fit (the newest).'),
+};
+
+export const algorithmSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('spot'), ...spotFamily }).strict(),
+  z.object({ type: z.literal('bispot'), ...spotFamily }).strict(),
+  z.object({ type: z.literal('dspot'), ...spotFamily, depth: positiveInt.prefault(10).describe('Points of the moving mean.') }).strict(),
+  z.object({ type: z.literal('bidspot'), ...spotFamily, depth: positiveInt.prefault(10).describe('Points of the moving mean.') }).strict(),
+  z
+    .object({
+      type: z.literal('metis-value'),
+      votes: z.number().int().min(1).max(3).prefault(2).describe('Filters (3-sigma, EWMA, polynomial) that must fire.'),
+      polynomialThreshold: z.number().positive().prefault(0.15).describe('Relative deviation from the polynomial fit that fires.'),
+    })
+    .strict(),
+  z.object({ type: z.literal('metis-rate'), sigmas: z.number().positive().prefault(3) }).strict(),
+  z.object({ type: z.literal('robust'), window: positiveInt.prefault(360), k: z.number().positive().prefault(3.5) }).strict(),
+  z
+    .object({
+      type: z.literal('seasonal-esd'),
+      period: positiveInt.describe('Points per season (a day of 1-minute points: 1440).'),
+      periods: z.number().int().min(2).prefault(7).describe('Seasons in the window the test runs on.'),
+      alpha: probability.prefault(0.05),
+      maxShare: probability.prefault(0.02),
+    })
+    .strict(),
+]);
+
+export const ruleSchema = z
+  .object({
+    name: z.string().regex(RULE_NAME, 'expected 1-63 letters, digits, "_", "." or "-"').describe('Unique rule name.'),
+    db: z.string().min(1),
+    measurement: z.string().min(1),
+    fields: z.array(z.string().min(1)).min(1).describe('Fields checked; each (series, field) is one curve.'),
+    filter: z
+      .string()
+      .prefault('')
+      .superRefine((filter, ctx) => {
+        try {
+          parseTagFilter(filter);
+        } catch (err) {
+          if (err instanceof FilterSyntaxError) ctx.addIssue({ code: 'custom', message: err.message });
+          else throw err;
+        }
+      })
+      .describe("Tag filter, e.g. host =~ /web.*/ AND region = 'eu' (empty: every series)."),
+    algorithm: algorithmSchema,
+    webhooks: z.array(z.url({ protocol: /^https?$/ })).prefault([]).describe('URLs that get a POST per alert.'),
+    cooldown: duration.prefault('10m').describe('After an alert of a series, no other alert of it for this long.'),
+    enabled: z.boolean().prefault(true),
+  })
+  .strict();
+
+export type Rule = z.infer<typeof ruleSchema>;
+export type RuleInput = z.input<typeof ruleSchema>;
