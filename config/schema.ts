@@ -84,6 +84,21 @@ export const configSchema = z
       })
       .prefault([])
       .describe('Detection rules. They seed the rules in Redis on the first start; from then on the rules in Redis (changed with the admin API, `/admin/rules`) are the ones used.'),
+    detection: z
+      .object({
+        shards: positiveInt.max(1024).prefault(16).describe('Detection shards: each series belongs to one (a hash of its key), each shard is one queue, owned by one worker at a time.'),
+        flushInterval: duration.prefault('200ms').describe('How long a proxy gathers the points of a shard before handing them to its queue.'),
+        batchPoints: positiveInt.prefault(5000).describe('Points of a shard that make a proxy hand them over at once.'),
+        maxPendingPoints: positiveInt.prefault(200_000).describe('Points a proxy process holds for the queues at most; more are skipped (counted), never delaying a write.'),
+        database: z.string().min(1).prefault('anomalies').describe('Database the workers write anomalies to (measurement `anomaly`), created through the proxy.'),
+        proxyUrl: z.string().prefault('').describe('URL of a proxy the workers write anomalies through (empty: http:// + `listen`, with 0.0.0.0 as 127.0.0.1).'),
+        leaseTtl: duration.prefault('10s').describe('Lease of a worker on a shard; a worker that stops renewing loses its shards after this.'),
+        checkpointInterval: duration.prefault('5s').describe('How often a worker saves the state of its series to Redis.'),
+        webhookTimeout: duration.prefault('5s').describe('Time limit of one webhook call.'),
+        webhookRetries: z.number().int().nonnegative().prefault(3).describe('Retries of a failed webhook call (with backoff).'),
+      })
+      .prefault({})
+      .describe('The detection pipeline (proxy → shard queues → workers).'),
     topology: z
       .object({
         pollInterval: duration.prefault('500ms').describe('How often a proxy reads the topology from Redis, besides the announcements of changes.'),

@@ -111,18 +111,42 @@ export class Catalog {
     return running;
   }
 
+  /** Waits (at most the query timeout) until another process has applied `length` entries on the node. */
+  async #awaitApplied(node: InfluxNode, length: number): Promise<boolean> {
+    const deadline = Date.now() + this.#timeout;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const applied = Number((await this.#redis.hget(this.#keys.catalogApplied(), node.name)) ?? 0);
+      node.catalogBehind = Math.max(0, length - applied);
+      if (applied >= length) {
+        node.catalogBlocksReads = false;
+        return true;
+      }
+      if ((await this.#redis.exists(this.#keys.catalogLease(node.name))) === 0) return false;
+    }
+    return false;
+  }
+
   async #converge(node: InfluxNode): Promise<boolean> {
     const keys = this.#keys;
     const [length, appliedText] = await Promise.all([this.version(), this.#redis.hget(keys.catalogApplied(), node.name)]);
     let applied = Number(appliedText ?? 0);
     node.catalogBehind = Math.max(0, length - applied);
-    if (applied >= length) return true;
+    if (applied >= length) {
+      node.catalogBlocksReads = false;
+      return true;
+    }
+    // Only what a node lacks that it would answer wrongly keeps reads away from it: a database or
+    // retention policy not created there yet only makes queries of that one fail, as moments before.
+    const pending = (await this.#redis.lrange(keys.catalogLog(), applied, -1)).map((raw) => JSON.parse(raw) as LogEntry);
+    node.catalogBlocksReads = pending.some((entry) => !/^\s*CREATE\s/i.test(entry.text));
     const token = randomUUID();
-    if ((await this.#redis.set(keys.catalogLease(node.name), token, 'PX', Math.max(this.#timeout, 10_000), 'NX')) !== 'OK') return false;
+    if ((await this.#redis.set(keys.catalogLease(node.name), token, 'PX', Math.max(this.#timeout, 10_000), 'NX')) !== 'OK') {
+      // Another process is bringing the node up to date: wait for it rather than call the node behind.
+      return this.#awaitApplied(node, length);
+    }
     try {
-      const entries = await this.#redis.lrange(keys.catalogLog(), applied, -1);
-      for (const raw of entries) {
-        const entry = JSON.parse(raw) as LogEntry;
+      for (const entry of pending) {
         const reply = await this.#run(node, entry);
         if (reply.status >= 500) return false;
         const error = replyError(reply);
@@ -132,6 +156,7 @@ export class Catalog {
         node.catalogBehind = Math.max(0, length - applied);
       }
       this.#log.info({ node: node.name, applied }, 'node is up to date with the catalog');
+      node.catalogBlocksReads = false;
       return true;
     } catch (err) {
       this.#log.debug({ node: node.name, err: (err as Error).message }, 'catalog convergence interrupted');

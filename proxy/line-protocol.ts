@@ -485,6 +485,11 @@ function nanosWithinRange(buf: Buffer, at: number, digits: number, timestampSafe
   return true;
 }
 
+/** A valid timestamp in a request's precision, as milliseconds since the epoch. */
+export function timestampMs(text: string, precision: string): number {
+  return Number((BigInt(text) * (PRECISION_NANOS[precision] ?? 1n)) / 1_000_000n);
+}
+
 function checkTimestampRange(text: string, precision: string): string | null {
   const reason = goParseInt(text);
   if (reason !== null) return reason;

@@ -41,6 +41,8 @@ export class Metrics {
   readonly nodeInFlight: Gauge<'node'>;
   readonly redisErrors: Counter<'operation'>;
   readonly queriesRefused: Counter;
+  readonly detectionQueued: Counter;
+  readonly detectionSkipped: Counter<'reason'>;
   readonly #nodes = new Map<InfluxNode, NodeMetrics>();
 
   /** `nodes`: the current topology's nodes (they change while the proxy runs). */
@@ -69,6 +71,17 @@ export class Metrics {
       name: 'influxring_points_replayed_total',
       help: 'Points a node accepted from its replay buffer.',
       labelNames: ['node'],
+      registers,
+    });
+    this.detectionQueued = new Counter({
+      name: 'influxring_detection_points_queued_total',
+      help: 'Points (one per series and field) handed to the detection queues.',
+      registers,
+    });
+    this.detectionSkipped = new Counter({
+      name: 'influxring_detection_points_skipped_total',
+      help: 'Points a rule matched that detection skipped, by reason: backlog (maxPendingPoints reached) or redis (the queue did not take them). Writes are never delayed for them.',
+      labelNames: ['reason'],
       registers,
     });
     this.pointsRejected = new Counter({

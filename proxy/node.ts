@@ -71,8 +71,10 @@ export class InfluxNode {
   /** Queries this process has running on the node, and their recent latency (EWMA, ms). */
   queriesInFlight = 0;
   queryLatencyMs = 0;
-  /** Catalog statements the node has not applied yet (it takes no writes and serves no reads until 0). */
+  /** Catalog statements the node has not applied yet (it takes no writes until 0). */
   catalogBehind = 0;
+  /** Some of them change what exists (DROP, ALTER): it serves no reads until they are applied. */
+  catalogBlocksReads = false;
   /** Takes writes, serves no reads (a node being filled). */
   writeOnly: boolean;
   /** Out for maintenance: treated as down (writes buffered, no reads) without being checked. */
@@ -110,9 +112,9 @@ export class InfluxNode {
     return this.healthy && !this.buffering;
   }
 
-  /** Active: healthy, up to date with the catalog, nothing left to replay, not write-only; the only state in which it serves reads. */
+  /** Active: healthy, not missing a catalog change that alters what it holds, nothing left to replay, not write-only; the only state in which it serves reads. */
   get active(): boolean {
-    return this.healthy && !this.writeOnly && !this.buffering && this.buffered.entries === 0 && this.catalogBehind === 0;
+    return this.healthy && !this.writeOnly && !this.buffering && this.buffered.entries === 0 && !this.catalogBlocksReads;
   }
 
   /** Why it is not active (for errors and /health), or null. */
@@ -120,7 +122,7 @@ export class InfluxNode {
     if (this.maintenance) return 'is out for maintenance';
     if (!this.healthy) return 'is down';
     if (this.writeOnly) return 'is write-only';
-    if (this.catalogBehind > 0) return 'is behind the catalog';
+    if (this.catalogBlocksReads) return 'is behind the catalog';
     if (this.buffering || this.buffered.entries > 0) return 'is replaying its buffer';
     return null;
   }

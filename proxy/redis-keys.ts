@@ -105,4 +105,34 @@ export class RedisKeys {
   rulesChanged(): string {
     return `${this.#prefix}:{rules}:changed`;
   }
+
+  /** BullMQ prefix of a detection shard's queue: each shard's keys share one slot. */
+  detectionShardPrefix(shard: number): string {
+    return `${this.#prefix}:{detect:${shard}}`;
+  }
+
+  /** Lease of the worker that owns a shard (value: its fencing token). */
+  detectionLease(shard: number): string {
+    return `${this.#prefix}:{detect:${shard}}:lease`;
+  }
+
+  /** Hash series key → JSON of its detector state, saved by the shard's owner. */
+  detectionState(shard: number): string {
+    return `${this.#prefix}:{detect:${shard}}:state`;
+  }
+
+  /** Hash worker id → last heartbeat (ms), for sharing the shards among the live workers. */
+  detectionWorkers(): string {
+    return `${this.#prefix}:{detect}:workers`;
+  }
+
+  /** Counter handing out the fencing tokens of shard leases. */
+  detectionFence(): string {
+    return `${this.#prefix}:{detect}:fence`;
+  }
+
+  /** Sorted set of anomalies (score: time in ms; member: JSON), newest kept. */
+  anomalies(): string {
+    return `${this.#prefix}:{detect}:anomalies`;
+  }
 }

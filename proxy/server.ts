@@ -29,6 +29,7 @@ import { JobQueue } from './admin/job-queue.js';
 import { registerAdmin } from './admin/register.js';
 import { ProxyHeartbeat } from './proxy-registry.js';
 import { describeConfig } from './topology-description.js';
+import { DetectionTap } from './detection/detection-tap.js';
 import { RuleStore } from './rule-store.js';
 import { TopologyStore } from './topology-store.js';
 import { INFLUXRING_VERSION } from './version.js';
@@ -99,12 +100,21 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     hiddenDatabases,
   });
   const router = new WriteRouter(cluster, known, metrics, config);
+  const rules = new RuleStore(redis, keys);
+  if (redis.status === 'ready') {
+    await rules.seed(config.rules).catch((err: Error) => log.warn({ err: err.message }, 'cannot seed the detection rules in Redis'));
+  }
+  // Detection's queues get their own connection, failing fast like the main one: a write never waits.
+  const detectionRedis = createRedis(config.redis, `influxring-proxy-detection-${process.pid}`);
+  detectionRedis.on('error', () => undefined);
+  const tap = new DetectionTap(config.detection, detectionRedis, keys, metrics, log);
   const auth = new Authenticator(config.auth);
 
   const ctx: RouteContext = {
     config,
     cluster,
     router,
+    tap,
     known,
     metrics,
     auth,
@@ -169,10 +179,6 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     return sendV1Error(reply, err.status, err.message);
   });
 
-  const rules = new RuleStore(redis, keys);
-  if (redis.status === 'ready') {
-    await rules.seed(config.rules).catch((err: Error) => log.warn({ err: err.message }, 'cannot seed the detection rules in Redis'));
-  }
   // The job queue (its own Redis connection, as BullMQ needs) only when the admin API is on.
   let jobs: JobQueue | null = null;
   let queueRedis: RedisClient | null = null;
@@ -225,6 +231,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
 
   let started = false;
   let stopWatching = (): void => undefined;
+  let stopFollowingRules = (): void => undefined;
   return {
     app,
     cluster,
@@ -232,6 +239,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     async listen() {
       await health.start();
       stopWatching = store.watch((next) => cluster.apply(next), config.topology.pollInterval);
+      stopFollowingRules = tap.follow(rules, redis, 1000);
       heartbeat.start();
       started = true;
       const address = await app.listen(splitListen(config.listen));
@@ -246,6 +254,9 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
       closing = true;
       await app.close();
       stopWatching();
+      stopFollowingRules();
+      await tap.close();
+      detectionRedis.disconnect();
       health.stop();
       await heartbeat.stop();
       await cluster.close();

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { JobData, JobProgress } from '../proxy/admin/job-queue.js';
 import { waitForProxies } from '../proxy/proxy-registry.js';
+import { withLeaseCommands, type LeaseCommands } from '../proxy/lease-scripts.js';
 import type { RedisClient } from '../proxy/redis.js';
 import type { RedisKeys } from '../proxy/redis-keys.js';
 import type { TopologyDescription } from '../proxy/topology-description.js';
@@ -16,21 +17,12 @@ export class JobCancelled extends Error {
   override readonly name = 'JobCancelled';
 }
 
-// RENEW / RELEASE — KEYS: lock. ARGV: token (, ttl ms). Only the holder renews or releases.
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
-interface LockCommands {
-  irxLockRenew(lock: string, token: string, ttl: number): Promise<number>;
-  irxLockRelease(lock: string, token: string): Promise<number>;
-}
-
 export class JobContext {
   readonly job: Job<JobData>;
   readonly config: Config;
   readonly store: TopologyStore;
   readonly log: Logger;
-  readonly #redis: RedisClient & LockCommands;
+  readonly #redis: RedisClient & LeaseCommands;
   readonly #keys: RedisKeys;
   /** The fencing token: the lock's value while this job holds it. */
   #token = '';
@@ -44,10 +36,8 @@ export class JobContext {
   /** `stopping`: the worker process is stopping (the job ends at its next step, to be run again). */
   constructor(job: Job<JobData>, redis: RedisClient, keys: RedisKeys, store: TopologyStore, config: Config, log: Logger, stopping: () => boolean) {
     this.#stopping = stopping;
-    redis.defineCommand('irxLockRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('irxLockRelease', { numberOfKeys: 1, lua: RELEASE });
     this.job = job;
-    this.#redis = redis as RedisClient & LockCommands;
+    this.#redis = withLeaseCommands(redis);
     this.#keys = keys;
     this.store = store;
     this.config = config;
@@ -81,7 +71,7 @@ export class JobContext {
 
   async #renew(): Promise<void> {
     for (const circle of this.#held) {
-      const renewed = await this.#redis.irxLockRenew(this.#keys.circleLock(circle), this.#token, this.config.jobs.lockTtl).catch(() => -1);
+      const renewed = await this.#redis.irxLeaseRenew(this.#keys.circleLock(circle), this.#token, this.config.jobs.lockTtl).catch(() => -1);
       if (renewed === 0) this.#lost = circle;
     }
   }
@@ -89,7 +79,7 @@ export class JobContext {
   async unlock(): Promise<void> {
     if (this.#renewal !== null) clearInterval(this.#renewal);
     this.#renewal = null;
-    for (const circle of this.#held) await this.#redis.irxLockRelease(this.#keys.circleLock(circle), this.#token).catch(() => 0);
+    for (const circle of this.#held) await this.#redis.irxLeaseRelease(this.#keys.circleLock(circle), this.#token).catch(() => 0);
     this.#held = [];
   }
 

@@ -6,10 +6,39 @@ import { ProxyError } from '../errors.js';
 import type { AdminRoute } from './admin-route.js';
 import { nameParamsSchema } from './schemas.js';
 
+const anomalyQuerySchema = z
+  .object({
+    rule: z.string().optional().describe('Only this rule.'),
+    since: z.string().optional().describe('Only anomalies at or after this time (RFC 3339, or milliseconds since the epoch).'),
+    limit: z.coerce.number().int().min(1).max(10_000).optional().describe('At most this many, newest first (default 100).'),
+  })
+  .strict();
+
+function sinceMs(since: string | undefined): number {
+  if (since === undefined) return 0;
+  const ms = /^\d+$/.test(since) ? Number(since) : Date.parse(since);
+  if (Number.isNaN(ms)) throw new ProxyError('IRX_ERR_ADMIN_INVALID', [`query: since: expected an RFC 3339 time or milliseconds, got "${since}"`]);
+  return ms;
+}
+
 /** A rule as PUT sends it: its name is in the path (a `name` in the body must be the same). */
 const ruleBodySchema = ruleSchema.omit({ name: true }).extend({ name: z.string().optional() });
 
 export const ruleRoutes: readonly AdminRoute[] = [
+  {
+    method: 'GET',
+    url: '/admin/anomalies',
+    summary: 'Anomalies the workers found (the newest 10,000 are kept here; all of them are points of measurement `anomaly` in the anomaly database).',
+    query: anomalyQuerySchema,
+    status: 200,
+    answers: '{ anomalies: [{ rule, series, algorithm, time, value, threshold, score }] }',
+    handle: async (ctx, { query }) => {
+      const { rule, since, limit } = anomalyQuerySchema.parse(query);
+      const members = await ctx.redis.zrevrangebyscore(ctx.keys.anomalies(), '+inf', sinceMs(since));
+      const anomalies = members.map((member) => JSON.parse(member) as { rule: string; time: number }).filter((anomaly) => rule === undefined || anomaly.rule === rule);
+      return { anomalies: anomalies.slice(0, limit ?? 100).map((anomaly) => ({ ...anomaly, timeIso: new Date(anomaly.time).toISOString() })) };
+    },
+  },
   {
     method: 'GET',
     url: '/admin/rules',

@@ -13,20 +13,37 @@ import { forEachConcurrently } from '../concurrently.js';
 import { nodeReadiness, waitUntilReady } from '../node-readiness.js';
 import type { JobServices } from './services.js';
 
-/** The source circle: the one asked for, else the first other circle whose read nodes are all ready. */
-export async function sourceCircle(services: JobServices, topology: Topology, excluded: readonly string[], asked: string | undefined): Promise<Topology['circles'][number]> {
+/**
+ * The source circle: the one asked for, else the first other circle whose read nodes are all ready to
+ * copy from — waited for (a node catching up with the catalog, or replaying, is ready moments later),
+ * at most jobs.barrierTimeout.
+ */
+export async function sourceCircle(ctx: JobContext, services: JobServices, topology: Topology, excluded: readonly string[], asked: string | undefined): Promise<Topology['circles'][number]> {
   if (asked !== undefined) {
     const circle = topology.circles.find((c) => c.name === asked);
     if (circle === undefined) throw new Error(`no circle named ${asked}`);
     if (excluded.includes(asked)) throw new Error(`circle ${asked} cannot be its own source`);
     return circle;
   }
-  for (const circle of topology.circles) {
-    if (excluded.includes(circle.name)) continue;
-    const readiness = await Promise.all(circle.readNodes.map((node) => nodeReadiness(node, services.redis, services.keys, true)));
-    if (readiness.every((r) => r.ready) && circle.readNodes.every((node) => !node.writeOnly)) return circle;
+  if (topology.circles.every((circle) => excluded.includes(circle.name))) throw new Error('no other circle has all its nodes ready to copy from: there is no other circle');
+  const deadline = Date.now() + ctx.config.jobs.barrierTimeout;
+  let said = false;
+  for (;;) {
+    const reasons: string[] = [];
+    for (const circle of topology.circles) {
+      if (excluded.includes(circle.name)) continue;
+      const readiness = await Promise.all(circle.readNodes.map((node) => nodeReadiness(node, services.redis, services.keys, true)));
+      if (readiness.every((r) => r.ready) && circle.readNodes.every((node) => !node.writeOnly)) return circle;
+      reasons.push(...circle.readNodes.flatMap((node, i) => (readiness[i]?.ready ? [] : [`${node.name} ${readiness[i]?.reason ?? ''}`])));
+    }
+    if (Date.now() > deadline) throw new Error(`no other circle has all its nodes ready to copy from (${reasons.join('; ') || 'no other circle'}): name one with "source"`);
+    if (!said) {
+      await ctx.say(`waiting for another circle to be ready to copy from: ${reasons.join('; ') || 'no other circle'}`);
+      said = true;
+    }
+    await ctx.checkpoint();
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error('no other circle has all its nodes ready to copy from: name one with "source"');
 }
 
 export async function recovery(ctx: JobContext, services: JobServices, circleName: string, nodeName: string | undefined, sourceName: string | undefined): Promise<Record<string, unknown>> {
@@ -34,7 +51,7 @@ export async function recovery(ctx: JobContext, services: JobServices, circleNam
   const circle = topology.circles.find((c) => c.name === circleName);
   if (circle === undefined) throw new Error(`no circle named ${circleName}`);
   const names = nodeName === undefined ? circle.nodes.map((n) => n.name) : [nodeName];
-  const source = await sourceCircle(services, topology, [circleName], sourceName);
+  const source = await sourceCircle(ctx, services, topology, [circleName], sourceName);
   await ctx.say(`recovering ${names.join(', ')} (circle ${circleName}) from circle ${source.name}`);
 
   // A rebuilt node may have lost its databases: it gets the whole catalog again before it takes writes.

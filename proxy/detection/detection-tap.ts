@@ -1,0 +1,166 @@
+// Where the write path hands acknowledged points to detection. A write to a database no rule looks at
+// pays one Map lookup; otherwise, after the 204 is sent, the body's lines are read again off the
+// request's path, every (series, field) a rule matches becomes a point of its detection shard, and the
+// points of each shard go to that shard's queue in batches. Nothing here can delay or fail a write:
+// past maxPendingPoints, or when the queue's Redis does not take a batch, points are skipped and
+// counted (influxring_detection_points_skipped_total).
+import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import { timestampMs } from '../line-protocol.js';
+import type { Metrics } from '../metrics.js';
+import type { RedisClient } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
+import type { RuleStore } from '../rule-store.js';
+import { parsePoint } from './point-parser.js';
+import { RuleIndex } from './rule-index.js';
+import { seriesKey, shardOf } from './series-key.js';
+
+/** The queue every shard has (under its own prefix). */
+export const DETECTION_QUEUE = 'points';
+
+/** One point of one curve: rule name, series key, time (ms), value. */
+export type DetectionPoint = [string, string, number, number];
+
+export interface DetectionBatch {
+  readonly points: DetectionPoint[];
+}
+
+export class DetectionTap {
+  #index = new RuleIndex([]);
+  readonly #config: Config['detection'];
+  readonly #connection: RedisClient;
+  readonly #keys: RedisKeys;
+  readonly #metrics: Metrics;
+  readonly #log: Logger;
+  readonly #queues = new Map<number, Queue<DetectionBatch>>();
+  readonly #pending = new Map<number, DetectionPoint[]>();
+  #pendingPoints = 0;
+  #timer: NodeJS.Timeout | null = null;
+
+  /** `connection`: a Redis client for the queues that fails fast (a write never waits on it). */
+  constructor(config: Config['detection'], connection: RedisClient, keys: RedisKeys, metrics: Metrics, log: Logger) {
+    this.#config = config;
+    this.#connection = connection;
+    this.#keys = keys;
+    this.#metrics = metrics;
+    this.#log = log;
+  }
+
+  /** Follows the rules in the store (on its announcements and every `pollMs`); returns a stop function. */
+  follow(store: RuleStore, redis: RedisClient, pollMs: number): () => void {
+    const reload = (): void => {
+      store.list().then(
+        (rules) => {
+          this.#index = new RuleIndex(rules);
+        },
+        (err: Error) => this.#log.debug({ err: err.message }, 'cannot read the detection rules'),
+      );
+    };
+    reload();
+    const subscriber = redis.duplicate();
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', reload);
+    subscriber.on('ready', () => void subscriber.subscribe(this.#keys.rulesChanged()).catch(() => undefined));
+    const poll = setInterval(reload, pollMs);
+    poll.unref();
+    return () => {
+      clearInterval(poll);
+      subscriber.disconnect();
+    };
+  }
+
+  /** An acknowledged write: its points go to detection when a rule looks at its database. */
+  offer(db: string, precision: string, body: Buffer, receivedAt: number): void {
+    if (!this.#index.hasDb(db)) return;
+    const index = this.#index;
+    setImmediate(() => this.#take(index, db, precision, body, receivedAt));
+  }
+
+  #take(index: RuleIndex, db: string, precision: string, body: Buffer, receivedAt: number): void {
+    const text = body.toString('utf8');
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end === -1) end = text.length;
+      const line = text.slice(at, end).replace(/\r$/, '');
+      at = end + 1;
+      if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+      const point = parsePoint(line);
+      const rules = index.rulesFor(db, point.measurement);
+      if (rules === undefined) continue;
+      const tags = Object.fromEntries(point.tags);
+      const time = point.timestamp === null ? receivedAt : timestampMs(point.timestamp, precision);
+      for (const compiled of rules) {
+        if (!compiled.matches(tags)) continue;
+        for (const [field, value] of point.fields) {
+          if (!compiled.fields.has(field)) continue;
+          const key = seriesKey(db, point.measurement, point.tags, field);
+          this.#add(shardOf(key, this.#config.shards), [compiled.rule.name, key, time, value]);
+        }
+      }
+    }
+  }
+
+  #add(shard: number, point: DetectionPoint): void {
+    if (this.#pendingPoints >= this.#config.maxPendingPoints) {
+      this.#metrics.detectionSkipped.labels('backlog').inc();
+      return;
+    }
+    let list = this.#pending.get(shard);
+    if (list === undefined) {
+      list = [];
+      this.#pending.set(shard, list);
+    }
+    list.push(point);
+    this.#pendingPoints++;
+    if (list.length >= this.#config.batchPoints) this.#flush(shard);
+    else if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.flushAll(), this.#config.flushInterval);
+      this.#timer.unref();
+    }
+  }
+
+  flushAll(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    for (const shard of [...this.#pending.keys()]) this.#flush(shard);
+  }
+
+  #queue(shard: number): Queue<DetectionBatch> {
+    let queue = this.#queues.get(shard);
+    if (queue === undefined) {
+      queue = new Queue<DetectionBatch>(DETECTION_QUEUE, {
+        connection: this.#connection,
+        prefix: this.#keys.detectionShardPrefix(shard),
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 },
+      });
+      queue.on('error', () => undefined);
+      this.#queues.set(shard, queue);
+    }
+    return queue;
+  }
+
+  #flush(shard: number): void {
+    const points = this.#pending.get(shard);
+    if (points === undefined || points.length === 0) return;
+    this.#pending.delete(shard);
+    this.#queue(shard)
+      .add('batch', { points })
+      .then(
+        () => this.#metrics.detectionQueued.inc(points.length),
+        (err: Error) => {
+          this.#metrics.detectionSkipped.labels('redis').inc(points.length);
+          this.#log.debug({ err: err.message, shard, points: points.length }, 'detection batch skipped');
+        },
+      )
+      .finally(() => {
+        this.#pendingPoints -= points.length;
+      });
+  }
+
+  async close(): Promise<void> {
+    this.flushAll();
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,41 @@
+// The detection rules a proxy matches points against, indexed by database and measurement, each with
+// its compiled tag filter and field set. Rebuilt whenever the rules change.
+import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
+import type { Rule } from '../../config/rule-schema.js';
+
+export interface CompiledRule {
+  readonly rule: Rule;
+  readonly matches: (tags: Readonly<Record<string, string>>) => boolean;
+  readonly fields: ReadonlySet<string>;
+}
+
+export class RuleIndex {
+  readonly #byDb = new Map<string, Map<string, CompiledRule[]>>();
+  readonly size: number;
+
+  constructor(rules: readonly Rule[]) {
+    let size = 0;
+    for (const rule of rules) {
+      if (!rule.enabled) continue;
+      let byMeasurement = this.#byDb.get(rule.db);
+      if (byMeasurement === undefined) {
+        byMeasurement = new Map();
+        this.#byDb.set(rule.db, byMeasurement);
+      }
+      const list = byMeasurement.get(rule.measurement) ?? [];
+      list.push({ rule, matches: tagMatcher(parseTagFilter(rule.filter)), fields: new Set(rule.fields) });
+      byMeasurement.set(rule.measurement, list);
+      size++;
+    }
+    this.size = size;
+  }
+
+  /** Whether any rule looks at database `db` (the only check a write to another database pays). */
+  hasDb(db: string): boolean {
+    return this.#byDb.has(db);
+  }
+
+  rulesFor(db: string, measurement: string): readonly CompiledRule[] | undefined {
+    return this.#byDb.get(db)?.get(measurement);
+  }
+}

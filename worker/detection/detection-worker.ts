@@ -1,0 +1,137 @@
+// The worker process's detection part: it follows the rules in Redis (announcements and polling, so a
+// change needs no restart), holds leases on its share of the detection shards, and runs a
+// ShardProcessor for each shard it owns. Anomalies go to the anomaly database through the proxy, whose
+// database is created through the proxy's /query (so every node gets it, via the catalog).
+import type { Logger } from 'pino';
+import type { Rule } from '../../config/rule-schema.js';
+import type { Config } from '../../config/schema.js';
+import { createRedis, type RedisClient } from '../../proxy/redis.js';
+import { RedisKeys } from '../../proxy/redis-keys.js';
+import { RuleStore } from '../../proxy/rule-store.js';
+import { AnomalySink } from './anomaly-sink.js';
+import { ShardLeases } from './shard-leases.js';
+import { ShardProcessor } from './shard-processor.js';
+
+export interface DetectionWorker {
+  readonly leases: ShardLeases;
+  close(): Promise<void>;
+}
+
+/** The proxy URL anomalies are written through: detection.proxyUrl, else the configured listen address. */
+export function anomalyProxyUrl(config: Config): string {
+  if (config.detection.proxyUrl !== '') return config.detection.proxyUrl.replace(/\/+$/, '');
+  return `http://${config.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '127.0.0.1:')}`;
+}
+
+export function startDetectionWorker(config: Config, log: Logger): DetectionWorker {
+  const redis: RedisClient = createRedis(config.redis, `influxring-worker-detect-${process.pid}`);
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error (detection)'));
+  const connection = createRedis(config.redis, `influxring-worker-detect-queues-${process.pid}`, 'queue');
+  connection.on('error', () => undefined);
+  const keys = new RedisKeys(config.redis.keyPrefix);
+  const store = new RuleStore(redis, keys);
+  const proxyUrl = anomalyProxyUrl(config);
+  const sink = new AnomalySink(redis, keys, { proxyUrl, database: config.detection.database, webhookTimeout: config.detection.webhookTimeout, webhookRetries: config.detection.webhookRetries }, log);
+
+  let rules = new Map<string, Rule>();
+  const reload = (): void => {
+    store.list().then(
+      (list) => {
+        rules = new Map(list.map((rule) => [rule.name, rule]));
+      },
+      (err: Error) => log.debug({ err: err.message }, 'cannot read the detection rules'),
+    );
+  };
+  reload();
+  // A point may name a rule added a moment ago: look it up (at most once a second per name).
+  const lookedUp = new Map<string, number>();
+  const lookUp = async (name: string): Promise<Rule | undefined> => {
+    if (Date.now() - (lookedUp.get(name) ?? 0) < 1000) return undefined;
+    lookedUp.set(name, Date.now());
+    const rule = await store.get(name).catch(() => null);
+    if (rule === null) return undefined;
+    rules.set(name, rule);
+    return rule;
+  };
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', reload);
+  subscriber.on('ready', () => void subscriber.subscribe(keys.rulesChanged()).catch(() => undefined));
+  const poll = setInterval(reload, 1000);
+  poll.unref();
+
+  // The anomaly database, through the proxy (recorded in its catalog; retried until the proxy answers).
+  let databaseReady = false;
+  const createDatabase = async (): Promise<void> => {
+    while (!databaseReady) {
+      try {
+        // Only when missing: a catalog change is applied to every node, no need to make one per start.
+        const shown = await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: 'SHOW DATABASES' }) });
+        const text = await shown.text();
+        const exists = shown.status === 200 && (JSON.parse(text) as { results?: { series?: { values?: string[][] }[] }[] }).results?.[0]?.series?.[0]?.values?.some((row) => row[0] === config.detection.database) === true;
+        if (exists) databaseReady = true;
+        else {
+          const response = await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${config.detection.database.replace(/"/g, '\\"')}"` }) });
+          await response.arrayBuffer();
+          databaseReady = response.status === 200;
+        }
+      } catch {
+        // the proxy is not up yet
+      }
+      if (!databaseReady) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
+  void createDatabase();
+
+  const processors = new Map<number, ShardProcessor>();
+  const counts = { judged: 0, calibrating: 0, unchecked: 0, 'no-rule': 0 };
+  const leases = new ShardLeases(
+    redis,
+    keys,
+    config.detection.shards,
+    config.detection.leaseTtl,
+    {
+      async acquired(shard, token) {
+        const processor = new ShardProcessor(shard, token, {
+          redis,
+          connection,
+          keys,
+          rule: (name) => rules.get(name) ?? lookUp(name),
+          sink,
+          checkpointInterval: config.detection.checkpointInterval,
+          log,
+          counted: (outcome, points) => {
+            counts[outcome] += points;
+          },
+        });
+        processors.set(shard, processor);
+        await processor.start();
+      },
+      async lost(shard) {
+        const processor = processors.get(shard);
+        processors.delete(shard);
+        await processor?.stop();
+      },
+    },
+    log,
+  );
+  leases.start();
+  const report = setInterval(() => {
+    if (Object.values(counts).some((count) => count > 0)) log.info({ shards: [...processors.keys()], rules: rules.size, ...counts, webhooks: sink.webhooksSent }, 'detection');
+  }, 10_000);
+  report.unref();
+
+  return {
+    leases,
+    async close() {
+      clearInterval(poll);
+      clearInterval(report);
+      databaseReady = true;
+      subscriber.disconnect();
+      await leases.stop();
+      await sink.close();
+      connection.disconnect();
+      redis.disconnect();
+    },
+  };
+}

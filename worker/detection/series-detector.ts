@@ -1,0 +1,93 @@
+// One curve's detector: its state (plain data, bounded, checkpointed as JSON) and how a point is
+// judged under a rule's algorithm. Streaming algorithms only: the SPOT family calibrates on the
+// curve's first `calibration` points, the robust baseline judges each point against its last `window`
+// points. Metis and seasonal checks need yesterday's and last week's windows, which the workers do not
+// fetch yet: their curves are not judged (see docs/detection.md).
+import type { Rule } from '../../config/rule-schema.js';
+import { biDspotInit, biDspotStep, biDspotThresholds, type BiDspotState } from '../detect/bi-dspot.js';
+import { biSpotInit, biSpotStep, biSpotThresholds, type BiSpotState } from '../detect/bi-spot.js';
+import { dspotInit, dspotMean, dspotStep, type DspotState } from '../detect/dspot.js';
+import { robustBaseline } from '../detect/robust-baseline.js';
+import { ALARM, spotInit, spotStep, type SpotState } from '../detect/spot.js';
+
+export interface SeriesState {
+  /** JSON of the rule's algorithm the state was made for (a changed algorithm starts over). */
+  readonly algorithm: string;
+  /** Points gathered before the detector is calibrated (SPOT family), or the recent window (robust). */
+  recent: number[];
+  detector: SpotState | BiSpotState | DspotState | BiDspotState | null;
+  /** Time (ms) of the last alert of this curve (for the rule's cooldown), 0 when none. */
+  lastAlertAt: number;
+}
+
+export interface Judgement {
+  readonly anomalous: boolean;
+  /** The limit crossed (the nearer one for two-sided detectors). */
+  readonly threshold: number;
+  /** How far past the limit: value / threshold for one-sided, deviation over the band for others. */
+  readonly score: number;
+}
+
+export const STREAMING_ALGORITHMS: ReadonlySet<string> = new Set(['spot', 'bispot', 'dspot', 'bidspot', 'robust']);
+
+export function newSeriesState(rule: Rule): SeriesState {
+  return { algorithm: JSON.stringify(rule.algorithm), recent: [], detector: null, lastAlertAt: 0 };
+}
+
+/** Judges `value` (null while the detector calibrates, or when the algorithm is not a streaming one). */
+export function observe(state: SeriesState, rule: Rule, value: number): Judgement | null {
+  const algorithm = rule.algorithm;
+  switch (algorithm.type) {
+    case 'spot':
+    case 'bispot':
+    case 'dspot':
+    case 'bidspot': {
+      if (state.detector === null) {
+        state.recent.push(value);
+        if (state.recent.length < algorithm.calibration) return null;
+        const params = { q: algorithm.q, level: algorithm.level, maxPeaks: algorithm.maxPeaks };
+        const depth = 'depth' in algorithm ? algorithm.depth : 0;
+        state.detector =
+          algorithm.type === 'spot' ? spotInit(state.recent, params)
+          : algorithm.type === 'bispot' ? biSpotInit(state.recent, params)
+          : algorithm.type === 'dspot' ? dspotInit(state.recent, { ...params, depth })
+          : biDspotInit(state.recent, { ...params, depth });
+        state.recent = [];
+        return null;
+      }
+      return stepSpotFamily(algorithm.type, state.detector, value);
+    }
+    case 'robust': {
+      const judged = state.recent.length >= Math.min(30, algorithm.window) ? robustBaseline(state.recent, value, algorithm.k) : null;
+      state.recent.push(value);
+      if (state.recent.length > algorithm.window) state.recent.shift();
+      if (judged === null) return null;
+      const limit = judged.median + Math.sign(value - judged.median) * algorithm.k * judged.spread;
+      return { anomalous: judged.anomalous, threshold: limit, score: judged.score / algorithm.k };
+    }
+    default:
+      return null;
+  }
+}
+
+function stepSpotFamily(type: 'spot' | 'bispot' | 'dspot' | 'bidspot', detector: NonNullable<SeriesState['detector']>, value: number): Judgement {
+  if (type === 'spot') {
+    const state = detector as SpotState;
+    const outcome = spotStep(state, value);
+    return { anomalous: outcome === ALARM, threshold: state.z, score: state.z !== 0 ? value / state.z : 0 };
+  }
+  if (type === 'dspot') {
+    const state = detector as DspotState;
+    const mean = dspotMean(state);
+    const outcome = dspotStep(state, value);
+    const threshold = state.spot.z + mean;
+    return { anomalous: outcome === ALARM, threshold, score: state.spot.z !== 0 ? (value - mean) / state.spot.z : 0 };
+  }
+  const two = type === 'bispot' ? biSpotThresholds(detector as BiSpotState) : biDspotThresholds(detector as BiDspotState);
+  const outcome = type === 'bispot' ? biSpotStep(detector as BiSpotState, value) : biDspotStep(detector as BiDspotState, value);
+  const [lower, upper] = two;
+  const middle = (lower + upper) / 2;
+  const half = (upper - lower) / 2;
+  const threshold = value >= middle ? upper : lower;
+  return { anomalous: outcome.outcome === ALARM, threshold, score: half > 0 ? Math.abs(value - middle) / half : 0 };
+}
