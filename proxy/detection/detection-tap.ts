@@ -7,28 +7,25 @@
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import { timestampMs } from '../line-protocol.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisClient } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { RuleStore } from '../rule-store.js';
-import { parsePoint } from './point-parser.js';
+import { encodeBatch, type DetectionBatch } from './detection-batch.js';
+import { PointReader, type DetectionPoint } from './point-reader.js';
 import { RuleIndex } from './rule-index.js';
-import { seriesKey, shardOf } from './series-key.js';
 
 /** The queue every shard has (under its own prefix). */
 export const DETECTION_QUEUE = 'points';
 
-/** One point of one curve: rule name, series key, time (ms), value. */
-export type DetectionPoint = [string, string, number, number];
+export type { DetectionPoint } from './point-reader.js';
 
-export interface DetectionBatch {
-  readonly points: DetectionPoint[];
-}
+export type { DetectionBatch } from './detection-batch.js';
 
 export class DetectionTap {
   #index = new RuleIndex([]);
   readonly #config: Config['detection'];
+  readonly #reader: PointReader;
   readonly #connection: RedisClient;
   readonly #keys: RedisKeys;
   readonly #metrics: Metrics;
@@ -41,6 +38,7 @@ export class DetectionTap {
   /** `connection`: a Redis client for the queues that fails fast (a write never waits on it). */
   constructor(config: Config['detection'], connection: RedisClient, keys: RedisKeys, metrics: Metrics, log: Logger) {
     this.#config = config;
+    this.#reader = new PointReader(config.shards);
     this.#connection = connection;
     this.#keys = keys;
     this.#metrics = metrics;
@@ -78,28 +76,7 @@ export class DetectionTap {
   }
 
   #take(index: RuleIndex, db: string, precision: string, body: Buffer, receivedAt: number): void {
-    const text = body.toString('utf8');
-    let at = 0;
-    while (at < text.length) {
-      let end = text.indexOf('\n', at);
-      if (end === -1) end = text.length;
-      const line = text.slice(at, end).replace(/\r$/, '');
-      at = end + 1;
-      if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-      const point = parsePoint(line);
-      const rules = index.rulesFor(db, point.measurement);
-      if (rules === undefined) continue;
-      const tags = Object.fromEntries(point.tags);
-      const time = point.timestamp === null ? receivedAt : timestampMs(point.timestamp, precision);
-      for (const compiled of rules) {
-        if (!compiled.matches(tags)) continue;
-        for (const [field, value] of point.fields) {
-          if (!compiled.fields.has(field)) continue;
-          const key = seriesKey(db, point.measurement, point.tags, field);
-          this.#add(shardOf(key, this.#config.shards), [compiled.rule.name, key, time, value]);
-        }
-      }
-    }
+    this.#reader.read(index, db, precision, body, receivedAt, (shard, point) => this.#add(shard, point));
   }
 
   #add(shard: number, point: DetectionPoint): void {
@@ -146,7 +123,7 @@ export class DetectionTap {
     if (points === undefined || points.length === 0) return;
     this.#pending.delete(shard);
     this.#queue(shard)
-      .add('batch', { points })
+      .add('batch', encodeBatch(points))
       .then(
         () => this.#metrics.detectionQueued.inc(points.length),
         (err: Error) => {

@@ -12,13 +12,44 @@ export interface RobustJudgement {
   readonly spread: number;
 }
 
-/** Median of a copy of `values`. */
+/** The k-th smallest of `a` (0-based), rearranging `a` (Hoare's selection, expected linear time). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
+}
+
+/** Median of `values` (not changed). */
 export function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
+  const n = values.length;
   if (n === 0) return NaN;
+  const copy = Float64Array.from(values);
   const mid = n >> 1;
-  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const upper = select(copy, mid);
+  if (n % 2 === 1) return upper;
+  // The largest of the lower half: after selecting `mid`, everything before it is not larger.
+  let lower = -Infinity;
+  for (let i = 0; i < mid; i++) if ((copy[i] as number) > lower) lower = copy[i] as number;
+  return (lower + upper) / 2;
 }
 
 /** Median and scaled MAD of `values`. */

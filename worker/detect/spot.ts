@@ -14,7 +14,7 @@ export interface SpotParams {
   readonly maxPeaks: number;
 }
 
-export const DEFAULT_SPOT: SpotParams = { q: 1e-4, level: 0.98, maxPeaks: 500 };
+export const DEFAULT_SPOT: SpotParams = { q: 1e-4, level: 0.98, maxPeaks: 200 };
 
 export interface SpotState {
   readonly q: number;

@@ -5,7 +5,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Rule } from '../../config/rule-schema.js';
-import { DETECTION_QUEUE, type DetectionBatch } from '../../proxy/detection/detection-tap.js';
+import type { DetectionBatch } from '../../proxy/detection/detection-batch.js';
+import { DETECTION_QUEUE } from '../../proxy/detection/detection-tap.js';
 import type { RedisClient } from '../../proxy/redis.js';
 import type { RedisKeys } from '../../proxy/redis-keys.js';
 import type { AnomalySink } from './anomaly-sink.js';
@@ -70,17 +71,25 @@ export class ShardProcessor {
   }
 
   async #process(job: Job<DetectionBatch>): Promise<void> {
+    const { rules: names, series, points } = job.data;
+    // The batch's rules, once each (a name not known yet is looked up), and their algorithms as JSON.
+    const rules = await Promise.all(names.map((name) => this.#ctx.rule(name)));
+    const algorithms = rules.map((rule) => (rule === undefined ? '' : JSON.stringify(rule.algorithm)));
     let judged = 0;
-    for (const [ruleName, series, time, value] of job.data.points) {
-      const rule = await this.#ctx.rule(ruleName);
+    for (let i = 0; i < points.length; i += 4) {
+      const r = points[i] as number;
+      const rule = rules[r];
       if (rule === undefined || !rule.enabled) {
         this.#ctx.counted('no-rule', 1);
         continue;
       }
-      const key = `${ruleName}\n${series}`;
+      const ruleName = names[r] as string;
+      const curve = series[points[i + 1] as number] as string;
+      const time = points[i + 2] as number;
+      const value = points[i + 3] as number;
+      const key = `${ruleName}\n${curve}`;
       let state = this.#states.get(key);
-      const algorithm = JSON.stringify(rule.algorithm);
-      if (state === undefined || state.algorithm !== algorithm) {
+      if (state === undefined || state.algorithm !== algorithms[r]) {
         state = newSeriesState(rule);
         this.#states.set(key, state);
       }
@@ -94,7 +103,7 @@ export class ShardProcessor {
       if (!judgement.anomalous) continue;
       const alert = time - state.lastAlertAt >= rule.cooldown;
       if (alert) state.lastAlertAt = time;
-      await this.#ctx.sink.emit({ rule: ruleName, series, algorithm: rule.algorithm.type, time, value, threshold: judgement.threshold, score: judgement.score }, rule, alert);
+      await this.#ctx.sink.emit({ rule: ruleName, series: curve, algorithm: rule.algorithm.type, time, value, threshold: judgement.threshold, score: judgement.score }, rule, alert);
     }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();

@@ -1,0 +1,197 @@
+// `npm run bench:detect`: what detection costs and how much one worker process checks.
+//   A. Per algorithm, in this process: CPU µs per point of a calibrated detector, and heap bytes per
+//      curve (calibrated state).
+//   B. The write path: the same write load through a proxy with and without rules matching every
+//      point (the cost the proxy pays to hand points to detection; target ≤ 10%), no worker running,
+//      so the two cores are the proxy's, influxd's, Redis's and the load generator's, as without rules.
+//   C. The points queued in B, judged by one worker process started afterwards: points/s until every
+//      shard queue is empty, and the worker's CPU µs per point.
+//   D. Capacity at a 1-minute cadence: a pass over N calibrated SPOT curves, one point each, in this
+//      process; the curves one process keeps checking is what fits in 60 s of one core and in memory.
+//   npm run bench:detect -- [--seconds 10] [--curves 1000000] [--parts abcd]
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ruleSchema, type Rule } from '../config/rule-schema.js';
+import { RedisKeys } from '../proxy/redis-keys.js';
+import { DETECTION_QUEUE } from '../proxy/detection/detection-tap.js';
+import { newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
+import { BenchCluster, MEASUREMENTS, cpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
+
+const ALGORITHMS = [
+  { type: 'spot' },
+  { type: 'bispot' },
+  { type: 'dspot', depth: 10 },
+  { type: 'bidspot', depth: 10 },
+  { type: 'robust', window: 360 },
+] as const;
+
+/** A deterministic noisy curve (LCG), values around 100. */
+function noise(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return 100 + 10 * (state / 2147483648 - 0.5) + 10 * ((state % 977) / 977 - 0.5);
+  };
+}
+
+function rule(algorithm: Record<string, unknown>, name = 'bench'): Rule {
+  return ruleSchema.parse({ name, db: 'x', measurement: 'm', fields: ['v'], algorithm });
+}
+
+/** A curve's state after `points` points (calibrated for the SPOT family). */
+function trained(r: Rule, seed: number, points: number): SeriesState {
+  const state = newSeriesState(r);
+  const next = noise(seed);
+  for (let i = 0; i < points; i++) observe(state, r, next());
+  return state;
+}
+
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+function partA(): string {
+  const rows = ['| algorithm | µs/point (calibrated) | bytes/curve (heap) |', '|---|---|---|'];
+  for (const algorithm of ALGORITHMS) {
+    const r = rule(algorithm);
+    const state = trained(r, 1, 1500);
+    const next = noise(7);
+    const steps = 300_000;
+    const started = performance.now();
+    for (let i = 0; i < steps; i++) observe(state, r, next());
+    const micros = ((performance.now() - started) * 1000) / steps;
+    const curves = 2000;
+    const before = heapUsed();
+    const keep: SeriesState[] = [];
+    for (let i = 0; i < curves; i++) keep.push(trained(r, i + 11, algorithm.type === 'robust' ? 400 : 1100));
+    const bytes = (heapUsed() - before) / curves;
+    rows.push(`| ${algorithm.type} | ${micros.toFixed(2)} | ${Math.round(bytes)} |`);
+    process.stderr.write(`A ${algorithm.type}: ${micros.toFixed(2)} µs/point, ${Math.round(bytes)} bytes/curve (${keep.length} kept)\n`);
+  }
+  return rows.join('\n');
+}
+
+function partD(curves: number): string {
+  const r = rule({ type: 'spot' });
+  // Curves that went through calibration, made cheaply: one trained state, copied per curve.
+  const template = JSON.stringify(trained(r, 3, 1100));
+  const before = heapUsed();
+  const states: SeriesState[] = [];
+  for (let i = 0; i < curves; i++) states.push(JSON.parse(template) as SeriesState);
+  const bytes = (heapUsed() - before) / curves;
+  const next = noise(5);
+  const passes: number[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    const started = performance.now();
+    for (const state of states) observe(state, r, next());
+    passes.push((performance.now() - started) / 1000);
+  }
+  const seconds = Math.min(...passes);
+  process.stderr.write(`D: ${curves} SPOT curves, one point each: ${seconds.toFixed(2)} s per pass (best of 3), ${Math.round(bytes)} bytes/curve\n`);
+  return [
+    '| curves (SPOT, calibrated) | one point each: seconds per pass (best of 3) | heap bytes/curve | curves per 60 s of one core |',
+    '|---|---|---|---|',
+    `| ${curves.toLocaleString('en')} | ${seconds.toFixed(2)} | ${Math.round(bytes)} | ${Math.floor((curves * 60) / seconds).toLocaleString('en')} |`,
+  ].join('\n');
+}
+
+const TOKEN = 'bench-detect-token';
+const LOAD: Load = { name: '5000-line × 4', lines: 5000, concurrency: 4 };
+
+async function queuedBacklog(redisUrl: string, prefix: string, shards: number): Promise<number> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const keys = new RedisKeys(prefix);
+  let total = 0;
+  for (let shard = 0; shard < shards; shard++) {
+    const queue = new Queue(DETECTION_QUEUE, { connection, prefix: keys.detectionShardPrefix(shard) });
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    total += Object.values(counts).reduce((sum, n) => sum + n, 0);
+    await queue.close();
+  }
+  connection.disconnect();
+  return total;
+}
+
+async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Promise<string> {
+  const shards = 16;
+  const db = 'bench_detect';
+  await cluster.createDatabase(db);
+  await cluster.createDatabase('warmup');
+  const rules = Array.from({ length: MEASUREMENTS }, (_, i) => ({ name: `m${i}`, db, measurement: `m${i}`, fields: ['v'], algorithm: { type: 'spot', calibration: 1000 } }));
+  // B without rules
+  const plain = await cluster.startProxy([['a']], '1', {});
+  runGenerator(plain.url, '/write?db=warmup', LOAD, 2, 1_500_000_000_000_000_000n);
+  const plainCpu = cpuSeconds(plain.proc.child.pid as number);
+  const without = runGenerator(plain.url, `/write?db=${db}`, LOAD, seconds, base);
+  process.stderr.write(`B without rules: proxy CPU ${(((cpuSeconds(plain.proc.child.pid as number) - plainCpu) * 1e6) / without.acknowledged).toFixed(2)} µs/point\n`);
+  await plain.proc.stop();
+  // B with rules matching every point, and C: a worker judging them
+  const proxy = await cluster.startProxy([['a']], '1', { admin: { token: TOKEN }, rules, detection: { shards } });
+  const port = new URL(proxy.url).port;
+  let worker: ReturnType<BenchCluster['startWorker']> | null = null;
+  try {
+    await sleep(1500);
+    runGenerator(proxy.url, '/write?db=warmup', LOAD, 2, 1_500_000_000_000_000_000n);
+    const queuedBefore = await metric(proxy.url, 'influxring_detection_points_queued_total', '');
+    const cpuBefore = cpuSeconds(proxy.proc.child.pid as number);
+    const withRules = runGenerator(proxy.url, `/write?db=${db}`, LOAD, seconds, base + 10_000_000_000_000n);
+    const proxyCpu = cpuSeconds(proxy.proc.child.pid as number) - cpuBefore;
+    await sleep(1000);
+    const queued = (await metric(proxy.url, 'influxring_detection_points_queued_total', '')) - queuedBefore;
+    const skipped = await metric(proxy.url, 'influxring_detection_points_skipped_total', '');
+    const redisUrl = cluster.redis.url;
+    const prefix = `bench${port}`;
+    // C: one worker judges the backlog.
+    worker = cluster.startWorker(proxy, { INFLUXRING_DETECTION_PROXY_URL: `http://127.0.0.1:${port}` });
+    const started = performance.now();
+    let backlog = await queuedBacklog(redisUrl, prefix, shards);
+    while (backlog > 0 && performance.now() - started < 600_000) {
+      await sleep(500);
+      backlog = await queuedBacklog(redisUrl, prefix, shards);
+    }
+    const drainedSeconds = (performance.now() - started) / 1000;
+    const workerCpu = cpuSeconds(worker.child.pid as number);
+    const ratio = withRules.acknowledged / withRules.elapsed / (without.acknowledged / without.elapsed);
+    process.stderr.write(`B: ${Math.round(without.acknowledged / without.elapsed)} vs ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s (${ratio.toFixed(2)}×); C: ${queued} queued, drained in ${drainedSeconds.toFixed(1)} s\n`);
+    return [
+      '| write load (1 node, proxy 1 process) | without rules | with a rule matching every point | × | proxy CPU µs/point with rules | points queued | skipped |',
+      '|---|---|---|---|---|---|---|',
+      `| ${LOAD.name}, ${seconds} s | ${Math.round(without.acknowledged / without.elapsed)} points/s | ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s | ${ratio.toFixed(2)}× | ${((proxyCpu * 1e6) / Math.max(1, withRules.acknowledged)).toFixed(2)} | ${queued} | ${skipped} |`,
+      '',
+      '| one worker process judging the queued points (SPOT, 16 shards) | value |',
+      '|---|---|',
+      `| points judged | ${queued} |`,
+      `| from its start to every queue empty | ${drainedSeconds.toFixed(1)} s → ${Math.round(queued / drainedSeconds)} points/s |`,
+      `| worker CPU (start-up included) | ${((workerCpu * 1e6) / Math.max(1, queued)).toFixed(2)} µs/point |`,
+    ].join('\n');
+  } finally {
+    await worker?.stop();
+    await proxy.proc.stop();
+    await query(cluster.node('a').url, `DROP DATABASE "${db}"`);
+  }
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(option('seconds', '10'));
+  const curves = Number(option('curves', '1000000'));
+  const parts = option('parts', 'abcd');
+  const a = parts.includes('a') ? partA() : '';
+  const d = parts.includes('d') ? partD(curves) : '';
+  let bc = '';
+  if (parts.includes('b') || parts.includes('c')) {
+    const cluster = await BenchCluster.start();
+    try {
+      bc = await partsBC(cluster, seconds, 1_700_000_000_000_000_000n);
+    } finally {
+      await cluster.stop();
+    }
+  }
+  process.stdout.write(`\n${a}\n\n${bc}\n\n${d}\n\n${new Date().toISOString()}, node ${process.version}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:detect: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+// Reads an acknowledged write's lines into detection points: every (series, field) a rule matches
+// becomes [rule, series key, time in ms, value] for its shard. A series (the line's text up to the
+// first space) is looked up in a cache of what the rules make of it, so a line of a known series costs
+// a split of its fields and a number or two; a line with escapes or quotes is read fully (point-parser).
+import { timestampMs } from '../line-protocol.js';
+import { parsePoint } from './point-parser.js';
+import type { RuleIndex } from './rule-index.js';
+import { seriesKey, shardOf } from './series-key.js';
+
+/** One point of one curve: rule name, series key, time (ms), value. */
+export type DetectionPoint = [string, string, number, number];
+
+/** What the rules make of one series: per field, the curves (rule, series key, shard) it feeds. */
+interface SeriesTargets {
+  readonly fields: Map<string, { rule: string; key: string; shard: number }[]>;
+}
+
+/** Series whose targets are cached (per rule set), at most. */
+const SERIES_CACHE = 100_000;
+
+/** Digits to drop from a timestamp to get milliseconds, per precision (negative: digits to add). */
+const PRECISION_DIGITS: Record<string, number> = { u: 3, ms: 0, s: -3 };
+
+/** A timestamp's digits as milliseconds (minutes and hours through BigInt, they are rare). */
+function millis(stamp: string, drop: number, precision: string): number {
+  if (precision === 'm' || precision === 'h') return timestampMs(stamp, precision);
+  if (drop > 0) return stamp.length > drop ? Number(stamp.slice(0, stamp.length - drop)) : 0;
+  return drop === 0 ? Number(stamp) : Number(stamp) * 10 ** -drop;
+}
+
+/** A field value as a number, or null for strings and booleans. */
+function numericField(text: string): number | null {
+  const last = text.charCodeAt(text.length - 1);
+  if (last === 105 || last === 117) return Number(text.slice(0, -1)); // i, u
+  const value = Number(text);
+  return Number.isNaN(value) ? null : value;
+}
+
+export class PointReader {
+  readonly #shards: number;
+  readonly #series = new Map<string, SeriesTargets | null>();
+  #seriesIndex: RuleIndex | null = null;
+
+  constructor(shards: number) {
+    this.#shards = shards;
+  }
+
+  /** Calls `emit` with every point of `body` a rule of `index` matches. */
+  read(index: RuleIndex, db: string, precision: string, body: Buffer, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
+    if (this.#seriesIndex !== index) {
+      this.#series.clear();
+      this.#seriesIndex = index;
+    }
+    const text = body.toString('utf8');
+    const drop = PRECISION_DIGITS[precision] ?? 6;
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end === -1) end = text.length;
+      const lineStart = at;
+      at = end + 1;
+      if (end > lineStart && text.charCodeAt(end - 1) === 13) end--;
+      if (end === lineStart || text.charCodeAt(lineStart) === 35) continue;
+      // The series part (measurement and tags) ends at the first space; with no escape or quote in
+      // it, it is a cache key for what the rules make of it.
+      const space = text.indexOf(' ', lineStart);
+      if (space === -1 || space > end) continue;
+      const head = text.slice(lineStart, space);
+      let series = this.#series.get(head);
+      if (series === undefined) {
+        series = head.includes('\\') || head.includes('"') ? null : this.#describe(index, db, head);
+        if (series !== null) {
+          if (this.#series.size >= SERIES_CACHE) this.#series.clear();
+          this.#series.set(head, series);
+        }
+      }
+      if (series === null) {
+        this.#readSlowly(index, db, precision, text.slice(lineStart, end), receivedAt, emit);
+        continue;
+      }
+      if (series.fields.size === 0) continue;
+      // Fields, then the timestamp (no escapes or quotes in the rest: else the slow path).
+      const rest = text.slice(space + 1, end);
+      if (rest.includes('"') || rest.includes('\\')) {
+        this.#readSlowly(index, db, precision, text.slice(lineStart, end), receivedAt, emit);
+        continue;
+      }
+      const lastSpace = rest.lastIndexOf(' ');
+      const fieldsText = lastSpace === -1 ? rest : rest.slice(0, lastSpace);
+      const stamp = lastSpace === -1 ? '' : rest.slice(lastSpace + 1);
+      const time = stamp === '' ? receivedAt : millis(stamp, drop, precision);
+      for (const pair of fieldsText.split(',')) {
+        const eq = pair.indexOf('=');
+        const targets = series.fields.get(pair.slice(0, eq));
+        if (targets === undefined) continue;
+        const value = numericField(pair.slice(eq + 1));
+        if (value === null) continue;
+        for (const target of targets) emit(target.shard, [target.rule, target.key, time, value]);
+      }
+    }
+  }
+
+  /** What the rules make of a series (measurement and tags as sent, without escapes). */
+  #describe(index: RuleIndex, db: string, head: string): SeriesTargets {
+    const parts = head.split(',');
+    const measurement = parts[0] as string;
+    const fields = new Map<string, { rule: string; key: string; shard: number }[]>();
+    const rules = index.rulesFor(db, measurement);
+    if (rules === undefined) return { fields };
+    const tagPairs: [string, string][] = parts.slice(1).map((pair) => {
+      const eq = pair.indexOf('=');
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    });
+    const tags = Object.fromEntries(tagPairs);
+    for (const compiled of rules) {
+      if (!compiled.matches(tags)) continue;
+      for (const field of compiled.fields) {
+        const key = seriesKey(db, measurement, tagPairs, field);
+        const list = fields.get(field) ?? [];
+        list.push({ rule: compiled.rule.name, key, shard: shardOf(key, this.#shards) });
+        fields.set(field, list);
+      }
+    }
+    return { fields };
+  }
+
+  /** A line with escapes or quotes: read fully. */
+  #readSlowly(index: RuleIndex, db: string, precision: string, line: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
+    const point = parsePoint(line);
+    const rules = index.rulesFor(db, point.measurement);
+    if (rules === undefined) return;
+    const tags = Object.fromEntries(point.tags);
+    const time = point.timestamp === null ? receivedAt : timestampMs(point.timestamp, precision);
+    for (const compiled of rules) {
+      if (!compiled.matches(tags)) continue;
+      for (const [field, value] of point.fields) {
+        if (!compiled.fields.has(field)) continue;
+        const key = seriesKey(db, point.measurement, point.tags, field);
+        emit(shardOf(key, this.#shards), [compiled.rule.name, key, time, value]);
+      }
+    }
+  }
+}
