@@ -1,6 +1,8 @@
 // Reading the labelled data sets laid out like ../shared/data: Metis windows (a CSV with quoted,
-// comma-separated series), and later NAB and KPI curves. One reader per format; no copies of the data.
-import { readFileSync } from 'node:fs';
+// comma-separated series), NAB curves with their windows, KPI curves with a label column. One reader per
+// format; no copies of the data.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Rows of a CSV file with RFC 4180 quoting (quoted cells may hold commas, quotes and newlines). */
 export function parseCsv(text: string): string[][] {
@@ -56,4 +58,55 @@ export function readMetisWindows(file: string): MetisWindow[] {
   return rows
     .filter((row) => row.length > label)
     .map((row) => ({ id: row[id] as string, c: series(row[c]), b: series(row[b]), a: series(row[a]), anomalous: row[label] === 'negative' }));
+}
+
+export interface LabelledCurve {
+  readonly name: string;
+  readonly times: number[];
+  readonly values: number[];
+  /** NAB: anomaly windows as [first row, last row]; KPI: runs of labelled rows. */
+  readonly windows: [number, number][];
+}
+
+const timeMs = (text: string): number => (/^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(`${text.trim().replace(' ', 'T').replace(/(\.\d{3})\d*$/, '$1')}Z`));
+
+/** NAB-style data: `data/<category>/<file>.csv` (timestamp,value) and `labels/combined_windows.json`. */
+export function readNab(dir: string): LabelledCurve[] {
+  const windows = JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
+  return Object.keys(windows)
+    .sort()
+    .map((name) => {
+      const [, ...rows] = parseCsv(readFileSync(join(dir, 'data', name), 'utf8'));
+      const parsed = rows.filter((row) => row.length >= 2 && row[0] !== '');
+      const times = parsed.map((row) => timeMs(row[0] as string));
+      const values = parsed.map((row) => Number(row[1]));
+      const rowWindows = (windows[name] ?? []).map(([start, end]): [number, number] => {
+        const from = times.findIndex((t) => t >= timeMs(start));
+        let to = times.length - 1;
+        while (to > 0 && (times[to] as number) > timeMs(end)) to--;
+        return [from, to];
+      });
+      return { name, times, values, windows: rowWindows.filter(([from, to]) => from >= 0 && to >= from) };
+    });
+}
+
+/** KPI-style CSVs (timestamp,value,label) in a folder: the labelled rows as windows (runs). */
+export function readKpis(dir: string): LabelledCurve[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.csv'))
+    .sort()
+    .map((file) => {
+      const [header, ...rows] = parseCsv(readFileSync(join(dir, file), 'utf8'));
+      const at = (name: string): number => (header ?? []).indexOf(name);
+      const parsed = rows.filter((row) => row.length > at('label') && row[0] !== '');
+      const labels = parsed.map((row) => row[at('label')] === '1');
+      const windows: [number, number][] = [];
+      labels.forEach((label, i) => {
+        if (!label) return;
+        const last = windows[windows.length - 1];
+        if (last !== undefined && last[1] === i - 1) last[1] = i;
+        else windows.push([i, i]);
+      });
+      return { name: file, times: parsed.map((row) => timeMs(row[at('timestamp')] as string)), values: parsed.map((row) => Number(row[at('value')])), windows };
+    });
 }
