@@ -1,6 +1,7 @@
 // Every command of the `influxring` tool, in the order `influxring --help` lists them. A command's name
 // may be two words (`nodes add`): main.ts takes the longest name the arguments start with.
 import type { Command } from './command.js';
+import { anomaliesCommand } from './commands/anomalies.js';
 import { circlesCommand } from './commands/circles.js';
 import { circlesAddCommand } from './commands/circles-add.js';
 import { cleanupCommand } from './commands/cleanup.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   jobsCommand,
   jobsShowCommand,
   jobsCancelCommand,
+  anomaliesCommand,
   importCommand,
 ];
 

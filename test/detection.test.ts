@@ -13,6 +13,7 @@ import { freePort } from '../deploy/local/free-port.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
 import { newSeriesState, observe } from '../worker/detection/series-detector.js';
 import { admin, ADMIN_TOKEN } from './helpers/admin.js';
+import { runCli } from './helpers/cli.js';
 import type { TestCluster } from './helpers/cluster.js';
 import { selectRows } from './helpers/influx.js';
 import { metric, waitUntil } from './helpers/load.js';
@@ -108,6 +109,15 @@ describe('detection', () => {
     expect(points.map((p) => ({ ...p, threshold: typeof p.threshold, score: typeof p.score }))).toEqual([
       { time: String((START + 450 * MINUTE) * 1e6), algorithm: 'spot', rule: 'temp-spot', series: 'demo/temp,host=a#v', value: 500, threshold: 'number', score: 'number' },
       { time: String((START + 470 * MINUTE) * 1e6), algorithm: 'spot', rule: 'temp-spot', series: 'demo/temp,host=a#v', value: 500, threshold: 'number', score: 'number' },
+    ]);
+    // the CLI lists them
+    const listed = await runCli(['anomalies', '--rule', 'temp-spot', '--proxy', c.url, '--token', ADMIN_TOKEN]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = listed.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^TIME\s+RULE\s+SERIES\s+ALGORITHM\s+VALUE\s+THRESHOLD\s+SCORE$/);
+    expect(rows.slice(1).map((row) => row.split(/\s{2,}/).slice(0, 5))).toEqual([
+      [new Date(START + 470 * MINUTE).toISOString(), 'temp-spot', 'demo/temp,host=a#v', 'spot', '500'],
+      [new Date(START + 450 * MINUTE).toISOString(), 'temp-spot', 'demo/temp,host=a#v', 'spot', '500'],
     ]);
     await waitUntil('one webhook call', () => hook.calls.length === 1, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
