@@ -205,6 +205,15 @@ export class CsvParser {
 }
 
 /** A piece of the input, parsed. */
+/** The records of a whole CSV text, as cells (for files read at once). */
+export function parseCsvText(text: string): string[][] {
+  const parser = new CsvParser({ maxRecordChars: text.length + 1 });
+  const records: CsvRecord[] = [];
+  parser.push(text, records);
+  parser.end(records);
+  return records.map((record) => record.cells);
+}
+
 export interface CsvChunk {
   /** Records completed by this piece. */
   readonly records: CsvRecord[];

@@ -66,4 +66,3 @@ export const ruleSchema = z
   .strict();
 
 export type Rule = z.infer<typeof ruleSchema>;
-export type RuleInput = z.input<typeof ruleSchema>;

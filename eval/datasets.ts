@@ -3,38 +3,7 @@
 // format; no copies of the data.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** Rows of a CSV file with RFC 4180 quoting (quoted cells may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch !== '"') cell += ch;
-      else if (text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else if (ch !== '\r') cell += ch;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
+import { parseCsvText } from '../cli/csv-reader.js';
 
 export interface MetisWindow {
   readonly id: string;
@@ -47,7 +16,7 @@ export interface MetisWindow {
 
 /** The windows of a Metis-style CSV: columns data_c, data_b, data_a, positive_or_negative (negative = anomalous). */
 export function readMetisWindows(file: string): MetisWindow[] {
-  const [header, ...rows] = parseCsv(readFileSync(file, 'utf8'));
+  const [header, ...rows] = parseCsvText(readFileSync(file, 'utf8'));
   const at = (name: string): number => {
     const index = (header ?? []).indexOf(name);
     if (index === -1) throw new Error(`${file}: no column ${name}`);
@@ -76,14 +45,15 @@ export function readNab(dir: string): LabelledCurve[] {
   return Object.keys(windows)
     .sort()
     .map((name) => {
-      const [, ...rows] = parseCsv(readFileSync(join(dir, 'data', name), 'utf8'));
+      const [, ...rows] = parseCsvText(readFileSync(join(dir, 'data', name), 'utf8'));
       const parsed = rows.filter((row) => row.length >= 2 && row[0] !== '');
       const times = parsed.map((row) => timeMs(row[0] as string));
       const values = parsed.map((row) => Number(row[1]));
       const rowWindows = (windows[name] ?? []).map(([start, end]): [number, number] => {
-        const from = times.findIndex((t) => t >= timeMs(start));
+        const [first, last] = [timeMs(start), timeMs(end)];
+        const from = times.findIndex((t) => t >= first);
         let to = times.length - 1;
-        while (to > 0 && (times[to] as number) > timeMs(end)) to--;
+        while (to > 0 && (times[to] as number) > last) to--;
         return [from, to];
       });
       return { name, times, values, windows: rowWindows.filter(([from, to]) => from >= 0 && to >= from) };
@@ -96,7 +66,7 @@ export function readKpis(dir: string): LabelledCurve[] {
     .filter((file) => file.endsWith('.csv'))
     .sort()
     .map((file) => {
-      const [header, ...rows] = parseCsv(readFileSync(join(dir, file), 'utf8'));
+      const [header, ...rows] = parseCsvText(readFileSync(join(dir, file), 'utf8'));
       const at = (name: string): number => (header ?? []).indexOf(name);
       const parsed = rows.filter((row) => row.length > at('label') && row[0] !== '');
       const labels = parsed.map((row) => row[at('label')] === '1');

@@ -10,7 +10,7 @@ import { metisRate } from '../worker/detect/metis-rate.js';
 import { curveScores, EVAL_ALGORITHMS } from './curve-scores.js';
 import { readKpis, readMetisWindows, readNab } from './datasets.js';
 import { count, emptyCounts, summarize, type Prf } from './detection-metrics.js';
-import { nabSweep, probationLength, type CostMatrix } from './nab-score.js';
+import { nabSweep, prepareCorpus, probationLength, type CostMatrix } from './nab-score.js';
 
 const pct = (x: number): string => x.toFixed(3);
 const prfCells = (p: Prf): string => `${pct(p.precision)} | ${pct(p.recall)} | ${pct(p.f1)}`;
@@ -26,7 +26,8 @@ function nab(dir: string): string {
   ];
   for (const algorithm of EVAL_ALGORITHMS) {
     const files = curves.map((curve) => ({ scores: curveScores(curve.values, algorithm.algorithm(probationLength(curve.values.length))), windows: curve.windows }));
-    const sweeps = Object.fromEntries(Object.entries(profiles).map(([name, profile]) => [name, nabSweep(files, profile.CostMatrix)]));
+    const corpus = prepareCorpus(files);
+    const sweeps = Object.fromEntries(Object.entries(profiles).map(([name, profile]) => [name, nabSweep(corpus, profile.CostMatrix)]));
     const threshold = sweeps.standard?.threshold ?? 1;
     const counts = emptyCounts();
     files.forEach((file) => count(counts, file.scores.map((s) => s >= threshold), file.windows, probationLength(file.scores.length)));

@@ -58,21 +58,35 @@ export interface Sweep {
   readonly raw: number;
 }
 
-/** Sweeps the threshold over every score of the corpus; returns the best. */
-export function nabSweep(files: readonly ScoredFile[], cost: CostMatrix): Sweep {
-  interface Item { score: number; file: number; row: number }
+interface Item {
+  readonly score: number;
+  readonly file: number;
+  readonly row: number;
+}
+
+/** What a sweep needs of a corpus whatever the profile: scored rows sorted by score, per-row weights. */
+export interface PreparedCorpus {
+  readonly items: readonly Item[];
+  readonly weights: readonly { window: Int32Array; weight: Float64Array }[];
+  readonly windowCounts: readonly number[];
+}
+
+export function prepareCorpus(files: readonly ScoredFile[]): PreparedCorpus {
   const items: Item[] = [];
-  const prepared = files.map((file) => weights(file.scores.length, file.windows));
-  let windowsTotal = 0;
   files.forEach((file, f) => {
-    windowsTotal += file.windows.length;
-    const start = probationLength(file.scores.length);
-    for (let row = start; row < file.scores.length; row++) items.push({ score: file.scores[row] as number, file: f, row });
+    for (let row = probationLength(file.scores.length); row < file.scores.length; row++) items.push({ score: file.scores[row] as number, file: f, row });
   });
   items.sort((a, b) => b.score - a.score);
+  return { items, weights: files.map((file) => weights(file.scores.length, file.windows)), windowCounts: files.map((file) => file.windows.length) };
+}
+
+/** Sweeps the threshold over every score of the corpus; returns the best. */
+export function nabSweep(files: readonly ScoredFile[] | PreparedCorpus, cost: CostMatrix): Sweep {
+  const { items, weights: prepared, windowCounts } = 'items' in files ? files : prepareCorpus(files);
+  const windowsTotal = windowCounts.reduce((sum, n) => sum + n, 0);
   const nullRaw = -cost.fnWeight * windowsTotal;
   const perfectRaw = cost.tpWeight * scaledSigmoid(-1) * windowsTotal;
-  const found = files.map((file) => new Float64Array(file.windows.length).fill(NaN));
+  const found = windowCounts.map((n) => new Float64Array(n).fill(NaN));
   let tp = 0;
   let fp = 0;
   let missed = windowsTotal;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { replyError, type InfluxNode, type NodeReply } from './node.js';
+import { withLeaseCommands, type LeaseCommands } from './lease-scripts.js';
 import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -26,7 +27,7 @@ interface CatalogCommands {
 }
 
 export class Catalog {
-  readonly #redis: RedisClient & CatalogCommands;
+  readonly #redis: RedisClient & CatalogCommands & LeaseCommands;
   readonly #keys: RedisKeys;
   /** The current topology's nodes. */
   readonly #nodes: () => readonly InfluxNode[];
@@ -37,7 +38,7 @@ export class Catalog {
 
   constructor(redis: RedisClient, keys: RedisKeys, nodes: () => readonly InfluxNode[], timeoutMs: number, log: Logger) {
     redis.defineCommand('irxCatalogAdvance', { numberOfKeys: 1, lua: ADVANCE });
-    this.#redis = redis as RedisClient & CatalogCommands;
+    this.#redis = withLeaseCommands(redis) as RedisClient & CatalogCommands & LeaseCommands;
     this.#keys = keys;
     this.#nodes = nodes;
     this.#timeout = timeoutMs;
@@ -141,7 +142,8 @@ export class Catalog {
     const pending = (await this.#redis.lrange(keys.catalogLog(), applied, -1)).map((raw) => JSON.parse(raw) as LogEntry);
     node.catalogBlocksReads = pending.some((entry) => !/^\s*CREATE\s/i.test(entry.text));
     const token = randomUUID();
-    if ((await this.#redis.set(keys.catalogLease(node.name), token, 'PX', Math.max(this.#timeout, 10_000), 'NX')) !== 'OK') {
+    const leaseTtl = Math.max(this.#timeout, 10_000);
+    if ((await this.#redis.set(keys.catalogLease(node.name), token, 'PX', leaseTtl, 'NX')) !== 'OK') {
       // Another process is bringing the node up to date: wait for it rather than call the node behind.
       return this.#awaitApplied(node, length);
     }
@@ -154,6 +156,8 @@ export class Catalog {
         applied++;
         await this.#redis.irxCatalogAdvance(keys.catalogApplied(), node.name, applied);
         node.catalogBehind = Math.max(0, length - applied);
+        // Each entry may take up to the query timeout: keep the lease for the next one.
+        if ((await this.#redis.irxLeaseRenew(keys.catalogLease(node.name), token, leaseTtl)) !== 1) return false;
       }
       this.#log.info({ node: node.name, applied }, 'node is up to date with the catalog');
       node.catalogBlocksReads = false;
@@ -162,8 +166,7 @@ export class Catalog {
       this.#log.debug({ node: node.name, err: (err as Error).message }, 'catalog convergence interrupted');
       return false;
     } finally {
-      const lease = keys.catalogLease(node.name);
-      if ((await this.#redis.get(lease).catch(() => null)) === token) await this.#redis.del(lease).catch(() => 0);
+      await this.#redis.irxLeaseRelease(keys.catalogLease(node.name), token).catch(() => 0);
     }
   }
 }

@@ -66,11 +66,6 @@ export class Cluster {
     return parts;
   }
 
-  /** Every node this process has parts for (current ones and retired ones not closed yet). */
-  get allParts(): readonly NodeParts[] {
-    return [...this.#parts.values()];
-  }
-
   onChange(listener: ChangeListener): void {
     this.#listeners.push(listener);
   }

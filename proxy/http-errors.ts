@@ -3,7 +3,8 @@
 import type { FastifyReply } from 'fastify';
 
 /** A header value that Node accepts: one line, printable Latin-1. */
-function headerSafe(message: string): string {
+/** A message as an HTTP header value: one line of printable ASCII, at most 4 KiB. */
+export function headerSafe(message: string): string {
   return message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4096);
 }
 

@@ -73,6 +73,8 @@ const isIdentStart = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A'
 const isIdentChar = (c: string): boolean => isIdentStart(c) || isDigit(c);
 
 const DURATION_UNITS = ['ns', 'u', 'µ', 'ms', 's', 'm', 'h', 'd', 'w'];
+/** The same, longest first: the first that matches is the longest (`ms` before `m`). */
+const DURATION_UNITS_LONGEST_FIRST = [...DURATION_UNITS].sort((a, b) => b.length - a.length);
 
 const TWO_CHAR_OPS = new Set(['=~', '!~', '!=', '<>', '<=', '>=', '::']);
 const ONE_CHAR_OPS = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '=', '<', '>', ':']);
@@ -163,7 +165,7 @@ export function tokenize(q: string): Token[] {
         let k = j;
         let units = 0;
         for (;;) {
-          const unit = DURATION_UNITS.filter((u) => q.startsWith(u, k)).sort((a, b) => b.length - a.length)[0];
+          const unit = DURATION_UNITS_LONGEST_FIRST.find((u) => q.startsWith(u, k));
           if (unit === undefined) break;
           k += unit.length;
           units++;

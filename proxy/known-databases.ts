@@ -3,22 +3,10 @@
 // a write never reaches a replay buffer; a replay refused for a missing database is dropped only when
 // no node has that database.
 import type { Logger } from 'pino';
+import { quoteIdent } from './influxql-tokens.js';
 import type { InfluxNode } from './node.js';
 
 export type DatabaseCheck = 'ok' | 'database-not-found' | 'retention-policy-not-found';
-
-interface QueryResponse {
-  results?: { series?: { values?: unknown[][] }[]; error?: string }[];
-  error?: string;
-}
-
-/** The first column of every row of the first result, from an influxd /query JSON body. */
-function firstColumn(body: string): string[] {
-  const parsed = JSON.parse(body) as QueryResponse;
-  const result = parsed.results?.[0];
-  if (parsed.error || result?.error) throw new Error(parsed.error ?? result?.error);
-  return (result?.series?.[0]?.values ?? []).map((row) => String(row[0]));
-}
 
 export class KnownDatabases {
   /** The current topology's nodes. */
@@ -37,7 +25,7 @@ export class KnownDatabases {
   /** Ask nodes again on a miss at most this often. */
   readonly #missInterval = 1000;
 
-  constructor(nodes: () => readonly InfluxNode[], timeoutMs: number, log: Logger, catalogVersion: () => Promise<number> = async () => -1) {
+  constructor(nodes: () => readonly InfluxNode[], timeoutMs: number, log: Logger, catalogVersion: () => Promise<number>) {
     this.#readCatalogVersion = catalogVersion;
     this.#nodes = nodes;
     this.#timeout = timeoutMs;
@@ -102,7 +90,7 @@ export class KnownDatabases {
   async #refresh(): Promise<void> {
     this.#catalogVersion = await this.#readCatalogVersion().catch(() => -1);
     const answers = await Promise.allSettled(
-      this.#nodes().filter((node) => node.healthy).map(async (node) => firstColumn((await node.query('SHOW DATABASES', this.#timeout)).body)),
+      this.#nodes().filter((node) => node.healthy).map(async (node) => node.firstColumn('SHOW DATABASES', null, this.#timeout)),
     );
     const next = new Map<string, Set<string> | null>();
     let answered = false;
@@ -120,9 +108,9 @@ export class KnownDatabases {
   }
 
   async #loadRetentionPolicies(db: string): Promise<void> {
-    const query = `SHOW RETENTION POLICIES ON "${db.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    const query = `SHOW RETENTION POLICIES ON ${quoteIdent(db)}`;
     const answers = await Promise.allSettled(
-      this.#nodes().filter((node) => node.healthy).map(async (node) => firstColumn((await node.query(query, this.#timeout)).body)),
+      this.#nodes().filter((node) => node.healthy).map(async (node) => node.firstColumn(query, null, this.#timeout)),
     );
     const rps = new Set<string>();
     for (const answer of answers) {

@@ -50,11 +50,6 @@ export class MeasurementOwners {
     this.#entries.set(hash, { db, measurement: Buffer.from(buf.subarray(start, end)), target });
     return target;
   }
-
-  /** Forgets everything (the topology changed). */
-  clear(): void {
-    this.#entries.clear();
-  }
 }
 
 function equalBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {

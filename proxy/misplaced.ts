@@ -16,26 +16,26 @@ export interface MisplacedMeasurement {
 /** Databases of the proxy and of influxd itself, never placed by the rings. */
 export const UNPLACED_DATABASES = new Set(['_internal']);
 
-interface Answer {
-  results?: { series?: { values?: unknown[][] }[]; error?: string }[];
-  error?: string;
-}
-
-async function firstColumn(node: InfluxNode, q: string, timeoutMs: number): Promise<string[]> {
-  const reply = await node.query(q, timeoutMs);
-  const answer = JSON.parse(reply.body) as Answer;
-  const error = answer.error ?? answer.results?.[0]?.error;
-  if (error !== undefined) throw new Error(`${node.name}: ${error}`);
-  return (answer.results?.[0]?.series?.[0]?.values ?? []).map((row) => String(row[0]));
-}
-
 /** Every (database, measurement) the node holds, but for `skip` databases. */
 export async function measurementsOf(node: InfluxNode, timeoutMs: number, skip: ReadonlySet<string>): Promise<{ db: string; measurement: string }[]> {
-  const databases = (await firstColumn(node, 'SHOW DATABASES', timeoutMs)).filter((db) => !skip.has(db) && !UNPLACED_DATABASES.has(db));
+  const databases = (await node.firstColumn('SHOW DATABASES', null, timeoutMs)).filter((db) => !skip.has(db) && !UNPLACED_DATABASES.has(db));
   const lists = await Promise.all(
-    databases.map(async (db) => (await firstColumn(node, `SHOW MEASUREMENTS ON ${quoteIdent(db)}`, timeoutMs)).map((measurement) => ({ db, measurement }))),
+    databases.map(async (db) => (await node.firstColumn(`SHOW MEASUREMENTS ON ${quoteIdent(db)}`, null, timeoutMs)).map((measurement) => ({ db, measurement }))),
   );
   return lists.flat();
+}
+
+/** The measurements `node` holds that `ownerOf` (a ring's owner, by shard key) gives to it, with their shard keys. */
+export async function measurementsOwned(
+  node: InfluxNode,
+  ownerOf: (shardKey: string) => InfluxNode | null,
+  timeoutMs: number,
+  skip: ReadonlySet<string>,
+): Promise<{ db: string; measurement: string; key: string }[]> {
+  return (await measurementsOf(node, timeoutMs, skip)).flatMap(({ db, measurement }) => {
+    const key = shardKey(db, measurement);
+    return ownerOf(key) === node ? [{ db, measurement, key }] : [];
+  });
 }
 
 /** The measurements `node` holds without taking their writes in `topology`. */

@@ -235,6 +235,23 @@ export class InfluxNode {
     return { status: response.statusCode, body: parsed };
   }
 
+  /**
+   * The rows of a statement's answer (every series, cells as text, as SHOW statements give them);
+   * throws with the node's error.
+   */
+  async rows(text: string, db: string | null, timeoutMs: number): Promise<string[][]> {
+    const reply = await this.statement(text, db, timeoutMs);
+    const error = replyError(reply);
+    if (error !== null) throw new Error(`${this.name}: ${text}: ${error}`);
+    const body = reply.body as { results?: { series?: { values?: JsonValue[][] }[] }[] } | null;
+    return (body?.results?.[0]?.series ?? []).flatMap((series) => (series.values ?? []).map((row) => row.map((cell) => String(cell))));
+  }
+
+  /** The first cell of every row of a statement's answer (a SHOW statement's names). */
+  async firstColumn(text: string, db: string | null, timeoutMs: number): Promise<string[]> {
+    return (await this.rows(text, db, timeoutMs)).map((row) => row[0] as string);
+  }
+
   /** Runs InfluxQL on this node (POST /query) and returns status and body. */
   async query(q: string, timeoutMs: number, db?: string): Promise<QueryResult> {
     const params = new URLSearchParams({ q });

@@ -43,8 +43,6 @@ export interface ExecutorOptions {
   readonly timeout: number;
   /** Largest answer read from one node for a merge. */
   readonly maxMergeBytes: number;
-  /** Databases hidden from SHOW DATABASES (the proxy's own). */
-  readonly hiddenDatabases: ReadonlySet<string>;
 }
 
 class NodeFailure extends Error {
@@ -267,7 +265,6 @@ export class QueryExecutor {
     if (merge === null) throw new Error('merge expected');
     if (merge.type === 'sum') return { kind: 'result', result: mergeSum(answers, statementId) };
     if (merge.type === 'list') {
-      const hide = merge.name === 'databases' ? this.#options.hiddenDatabases : undefined;
       return {
         kind: 'result',
         result: mergeList(answers, {
@@ -278,7 +275,7 @@ export class QueryExecutor {
           seriesKeys: merge.seriesKeys,
           limit: merge.limit,
           offset: merge.offset,
-          ...(hide ? { hide } : {}),
+          ...(merge.hide ? { hide: merge.hide } : {}),
         }),
       };
     }

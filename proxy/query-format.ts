@@ -3,6 +3,7 @@
 // (`Accept: application/csv`). Used for answers the proxy assembles; a single node's answer is passed
 // through as it is.
 import { JsonNumber, writeJson, writePrettyJson, type JsonValue } from './json-lossless.js';
+import { escapeKey } from './line-protocol-escape.js';
 import type { Series, StatementResult } from './query-merge.js';
 
 export interface OutputFormat {
@@ -23,7 +24,7 @@ function seriesJson(s: Series): JsonValue {
 }
 
 /** A statement's result with influxd's key order. */
-export function resultJson(r: StatementResult): JsonValue {
+function resultJson(r: StatementResult): JsonValue {
   const out: { [key: string]: JsonValue } = { statement_id: new JsonNumber(String(r.statement_id)) };
   if (r.series !== undefined) out.series = r.series.map(seriesJson);
   if (r.messages !== undefined) out.messages = r.messages.map((m) => ({ level: m.level, text: m.text }));
@@ -32,18 +33,18 @@ export function resultJson(r: StatementResult): JsonValue {
   return out;
 }
 
-function document(results: readonly StatementResult[], pretty: boolean): string {
-  const value: JsonValue = { results: results.map(resultJson) };
+/** A JSON document as influxd writes one: compact or pretty, then a newline. */
+function jsonDocument(value: JsonValue, pretty: boolean): string {
   return `${pretty ? writePrettyJson(value) : writeJson(value)}\n`;
 }
 
 export function renderJson(results: readonly StatementResult[], pretty: boolean): string {
-  return document(results, pretty);
+  return jsonDocument({ results: results.map(resultJson) }, pretty);
 }
 
 /** influxd's chunks of one statement: each series cut into `chunkSize` rows, `partial` on all but the last. */
 export function renderChunks(result: StatementResult, chunkSize: number, pretty: boolean): string {
-  if (result.error !== undefined || result.series === undefined || result.series.length === 0) return document([result], pretty);
+  if (result.error !== undefined || result.series === undefined || result.series.length === 0) return renderJson([result], pretty);
   const chunks: StatementResult[] = [];
   for (const s of result.series) {
     const values = s.values ?? [];
@@ -56,7 +57,7 @@ export function renderChunks(result: StatementResult, chunkSize: number, pretty:
       chunks.push({ statement_id: result.statement_id, series: [{ ...s, values: values.slice(at, at + chunkSize), ...(last ? {} : { partial: true }) }] });
     }
   }
-  return chunks.map((chunk, i) => document([i < chunks.length - 1 ? { ...chunk, partial: true } : chunk], pretty)).join('');
+  return chunks.map((chunk, i) => renderJson([i < chunks.length - 1 ? { ...chunk, partial: true } : chunk], pretty)).join('');
 }
 
 /** A number as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it, from its JSON text. */
@@ -83,11 +84,6 @@ function csvField(value: string): string {
   return quote ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** A tag key or value as it appears in a series key. */
-function escapeTag(s: string): string {
-  return s.replace(/([, =])/g, '\\$1');
-}
-
 function csvValue(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return '';
   if (value instanceof JsonNumber) return plainNumber(value.text);
@@ -102,7 +98,7 @@ function csvTags(tags: Record<string, string> | undefined): string {
     Object.keys(tags)
       .sort()
       .filter((k) => tags[k] !== '')
-      .map((k) => `${escapeTag(k)}=${escapeTag(tags[k] ?? '')}`)
+      .map((k) => `${escapeKey(k)}=${escapeKey(tags[k] ?? '')}`)
       .join(','),
   );
 }
@@ -123,8 +119,10 @@ export function renderCsv(results: readonly StatementResult[]): string {
           text += h;
           header = h;
         }
+        // name and tags are the same on every row of a series
+        const prefix = `${csvField(s.name ?? '')},${csvTags(s.tags)},`;
         for (const row of s.values ?? []) {
-          text += `${csvField(s.name ?? '')},${csvTags(s.tags)},${s.columns.map((_, i) => csvValue(row[i])).join(',')}\n`;
+          text += `${prefix}${s.columns.map((_, i) => csvValue(row[i])).join(',')}\n`;
         }
       }
     }
@@ -136,6 +134,5 @@ export function renderCsv(results: readonly StatementResult[]): string {
 /** A request-level error body (`{"error": …}`), in JSON or CSV. */
 export function renderError(message: string, format: OutputFormat): string {
   if (format.csv) return `error\n${csvField(message)}\n`;
-  const value: JsonValue = { error: message };
-  return `${format.pretty ? writePrettyJson(value) : writeJson(value)}\n`;
+  return jsonDocument({ error: message }, format.pretty);
 }

@@ -53,7 +53,7 @@ export function compareBytes(a: string, b: string): number {
 }
 
 /** The first error among the answers, or null. */
-export function firstError(answers: readonly NodeAnswer[]): string | null {
+function firstError(answers: readonly NodeAnswer[]): string | null {
   for (const answer of answers) if (answer.result.error !== undefined) return answer.result.error;
   return null;
 }
@@ -93,7 +93,9 @@ export function mergeSeries(answers: readonly NodeAnswer[], options: SeriesMerge
     }
   }
   const shaped = options.groupByAll ? unifyTagKeys(series, options.extraTagKeys ?? []) : series;
-  shaped.sort((a, b) => compareBytes(seriesOrderKey(a), seriesOrderKey(b)));
+  // Each series' order key once, not once per comparison.
+  const keys = new Map(shaped.map((s) => [s, seriesOrderKey(s)]));
+  shaped.sort((a, b) => compareBytes(keys.get(a) as string, keys.get(b) as string));
   if (options.descending) shaped.reverse();
   return result(options.statementId, options.wildcard ? unifyColumns(shaped, options.extraColumns ?? []) : shaped);
 }

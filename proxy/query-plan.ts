@@ -32,6 +32,8 @@ export type MergeSpec =
       readonly seriesKeys: boolean;
       readonly limit: number | null;
       readonly offset: number | null;
+      /** Values never shown (the proxy's own databases, for SHOW DATABASES). */
+      readonly hide?: ReadonlySet<string>;
     }
   /** One count per node, added up. */
   | { readonly type: 'sum' };
@@ -226,7 +228,7 @@ export function planStatement(statement: Statement, text: StatementText, context
         text: text.text,
         db: context.db,
         nodes: everyNode(topology),
-        merge: { type: 'list', name: 'databases', column: 'name', sort: false, seriesKeys: false, limit: null, offset: null },
+        merge: { type: 'list', name: 'databases', column: 'name', sort: false, seriesKeys: false, limit: null, offset: null, hide: context.hiddenDatabases },
         ownerDbs: [],
       };
     case 'show-retention-policies': {

@@ -101,6 +101,11 @@ export class RedisKeys {
     return `${this.#prefix}:{rules}:seeded`;
   }
 
+  /** Counter raised by every change of the rules (followers compare it before reading them all). */
+  rulesVersion(): string {
+    return `${this.#prefix}:{rules}:version`;
+  }
+
   /** Channel announcing a change of the rules (the message is the rule's name). */
   rulesChanged(): string {
     return `${this.#prefix}:{rules}:changed`;
@@ -134,5 +139,10 @@ export class RedisKeys {
   /** Sorted set of anomalies (score: time in ms; member: JSON), newest kept. */
   anomalies(): string {
     return `${this.#prefix}:{detect}:anomalies`;
+  }
+
+  /** Set (with an expiry) once an anomaly's alert went out, so it goes out once. */
+  anomalyAlerted(rule: string, series: string, time: number): string {
+    return `${this.#prefix}:{detect}:alerted:${rule}|${series}|${time}`;
   }
 }

@@ -2,6 +2,7 @@
 // capped in bytes. A batch is in the buffer before the client gets its 204, so a proxy can die at
 // any moment without losing acknowledged data. One process at a time replays a node (a lease with a
 // token); it trims the head only while it still holds the lease.
+import { withLeaseCommands, type LeaseCommands } from './lease-scripts.js';
 import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BufferedStats } from './node.js';
@@ -133,19 +134,6 @@ end
 return left
 `;
 
-// RENEW — KEYS: lock. ARGV: token, ttl ms. Returns 1 if the lease was extended, 0 if lost.
-const RENEW = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
-`;
-
-// RELEASE — KEYS: lock. ARGV: token. Deletes the lease only if the caller holds it.
-const RELEASE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])
-`;
-
 /** Why a batch is pushed: the node failed it, or it was not tried because the node is buffering. */
 export type PushKind = 'failed' | 'divert';
 
@@ -164,12 +152,10 @@ interface ReplayCommands {
   irxReplayDrain(state: string, lock: string, token: string): Promise<number>;
   irxReplayGoLive(entries: string, state: string, lock: string, token: string): Promise<number>;
   irxReplayTrim(entries: string, times: string, totals: string, lock: string, token: string, count: number, bytes: number, points: number): Promise<number>;
-  irxReplayRenew(lock: string, token: string, ttl: number): Promise<number>;
-  irxReplayRelease(lock: string, token: string): Promise<number>;
 }
 
 export class ReplayBuffer {
-  readonly #redis: RedisClient & ReplayCommands;
+  readonly #redis: RedisClient & ReplayCommands & LeaseCommands;
   readonly #keys: RedisKeys;
   readonly #maxBytes: number;
 
@@ -178,9 +164,7 @@ export class ReplayBuffer {
     redis.defineCommand('irxReplayDrain', { numberOfKeys: 2, lua: DRAIN });
     redis.defineCommand('irxReplayGoLive', { numberOfKeys: 3, lua: GO_LIVE });
     redis.defineCommand('irxReplayTrim', { numberOfKeys: 4, lua: TRIM });
-    redis.defineCommand('irxReplayRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('irxReplayRelease', { numberOfKeys: 1, lua: RELEASE });
-    this.#redis = redis as RedisClient & ReplayCommands;
+    this.#redis = withLeaseCommands(redis) as RedisClient & ReplayCommands & LeaseCommands;
     this.#keys = keys;
     this.#maxBytes = maxBytesPerNode;
   }
@@ -264,16 +248,22 @@ export class ReplayBuffer {
     };
   }
 
+  /** Removes everything kept for a node that left the topology. */
+  async forget(node: string): Promise<void> {
+    const k = this.#keys;
+    await this.#redis.del(k.replayEntries(node), k.replayTimes(node), k.replayTotals(node), k.replayState(node), k.replayLock(node));
+  }
+
   /** Takes the replay lease of a node; false when another process holds it. */
   async acquire(node: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.#redis.set(this.#keys.replayLock(node), token, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async renew(node: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.#redis.irxReplayRenew(this.#keys.replayLock(node), token, ttlMs)) === 1;
+    return (await this.#redis.irxLeaseRenew(this.#keys.replayLock(node), token, ttlMs)) === 1;
   }
 
   async release(node: string, token: string): Promise<void> {
-    await this.#redis.irxReplayRelease(this.#keys.replayLock(node), token);
+    await this.#redis.irxLeaseRelease(this.#keys.replayLock(node), token);
   }
 }

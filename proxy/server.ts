@@ -97,9 +97,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   const executor = new QueryExecutor(cluster, catalog, {
     timeout: config.query.timeout,
     maxMergeBytes: config.query.maxMergeBytes,
-    hiddenDatabases,
   });
-  const router = new WriteRouter(cluster, known, metrics, config);
   const rules = new RuleStore(redis, keys);
   if (redis.status === 'ready') {
     await rules.seed(config.rules).catch((err: Error) => log.warn({ err: err.message }, 'cannot seed the detection rules in Redis'));
@@ -108,13 +106,13 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
   const detectionRedis = createRedis(config.redis, `influxring-proxy-detection-${process.pid}`);
   detectionRedis.on('error', () => undefined);
   const tap = new DetectionTap(config.detection, detectionRedis, keys, metrics, log);
+  const router = new WriteRouter(cluster, known, metrics, config, tap);
   const auth = new Authenticator(config.auth);
 
   const ctx: RouteContext = {
     config,
     cluster,
     router,
-    tap,
     known,
     metrics,
     auth,
@@ -239,7 +237,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     async listen() {
       await health.start();
       stopWatching = store.watch((next) => cluster.apply(next), config.topology.pollInterval);
-      stopFollowingRules = tap.follow(rules, redis, 1000);
+      stopFollowingRules = tap.follow(rules, 1000);
       heartbeat.start();
       started = true;
       const address = await app.listen(splitListen(config.listen));

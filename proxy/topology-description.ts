@@ -100,7 +100,8 @@ export function validateTopology(topology: TopologyDescription): TopologyDescrip
   return parsed;
 }
 
-function circleOf(topology: TopologyDescription, circleName: string): CircleDescription {
+/** The circle named so. */
+export function circleOf(topology: TopologyDescription, circleName: string): CircleDescription {
   const circle = topology.circles.find((c) => c.name === circleName);
   if (circle === undefined) throw new TopologyChangeError(404, `no circle named ${circleName}`);
   return circle;

@@ -4,6 +4,7 @@
 // more than the poll interval.
 import type { Logger } from 'pino';
 import type { RedisClient } from './redis.js';
+import { followChannel } from './redis-follow.js';
 import type { RedisKeys } from './redis-keys.js';
 import { TopologyChangeError, validateTopology, type TopologyDescription } from './topology-description.js';
 
@@ -98,31 +99,30 @@ export class TopologyStore {
     throw new TopologyChangeError(409, 'the topology kept changing under this change: try again');
   }
 
+  /** The stored version, read from the start of the document (cheap: no parse of the whole). */
+  async storedVersion(): Promise<number> {
+    const head = await this.#redis.getrange(this.#keys.topology(), 0, 40);
+    return Number(/^\{"version":(\d+)/.exec(head)?.[1] ?? 0);
+  }
+
   /**
-   * Calls `onChange` with every newer topology: on the channel's message and every `pollMs`. Returns a
-   * function that stops watching.
+   * Calls `onChange` with every newer topology: on the channel's message and every `pollMs` (the
+   * version is compared first). Returns a function that stops watching.
    */
   watch(onChange: (topology: TopologyDescription) => void, pollMs: number): () => void {
     let stopped = false;
     let lastVersion = 0;
-    const check = async (): Promise<void> => {
+    const stop = followChannel(this.#redis, this.#keys.topologyChanged(), pollMs, async () => {
+      if ((await this.storedVersion()) <= lastVersion) return;
       const topology = await this.load();
       if (topology !== null && topology.version > lastVersion && !stopped) {
         lastVersion = topology.version;
         onChange(topology);
       }
-    };
-    const subscriber = this.#redis.duplicate();
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', () => void check().catch(() => undefined));
-    // Commands fail fast while disconnected (no offline queue): subscribe whenever the connection is ready.
-    subscriber.on('ready', () => void subscriber.subscribe(this.#keys.topologyChanged()).catch(() => undefined));
-    const timer = setInterval(() => void check().catch(() => undefined), pollMs);
-    timer.unref();
+    });
     return () => {
       stopped = true;
-      clearInterval(timer);
-      subscriber.disconnect();
+      stop();
     };
   }
 }

@@ -18,7 +18,6 @@ export class Topology {
   /** Owners of the lines of a write, by measurement bytes. */
   readonly measurementOwners: MeasurementOwners;
   readonly #owners = new Map<string, readonly InfluxNode[]>();
-  readonly #writeOwners = new Map<string, readonly InfluxNode[]>();
   readonly #cacheSize: number;
 
   constructor(description: TopologyDescription, nodes: ReadonlyMap<string, InfluxNode>, cacheSize: number) {
@@ -52,15 +51,12 @@ export class Topology {
     return owners;
   }
 
-  /** Every node that takes the writes of `shardKey`: one per circle, two in a circle changing its ring. */
+  /**
+   * Every node that takes the writes of `shardKey`: one per circle, two in a circle changing its ring
+   * (not cached here: the write path asks through measurementOwners, which caches by measurement).
+   */
   writeOwners(shardKey: string): readonly InfluxNode[] {
-    let owners = this.#writeOwners.get(shardKey);
-    if (owners === undefined) {
-      owners = this.circles.flatMap((circle) => circle.writeOwners(shardKey));
-      if (this.#writeOwners.size >= this.#cacheSize) this.#writeOwners.clear();
-      this.#writeOwners.set(shardKey, owners);
-    }
-    return owners;
+    return this.circles.flatMap((circle) => circle.writeOwners(shardKey));
   }
 
   /** Whether `shardKey` is being copied to a new owner in some circle. */

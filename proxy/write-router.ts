@@ -23,6 +23,14 @@ export interface WriteInput {
   readonly receivedAt: number;
 }
 
+/** Detection's side of a write: which measurements it wants the lines of, and where they go once stored. */
+export interface WriteWatch {
+  /** A function telling whether the lines of a shard key are wanted, or null when none of `db` are. */
+  watcher(db: string): ((shardKey: string) => boolean) | null;
+  /** The lines wanted of a stored write: triplets start, end, measurement end in `body`. */
+  offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void;
+}
+
 /** Points a node dropped, from its `dropped=N` (partial writes), else all the points sent. */
 function droppedPoints(error: string, points: number): number {
   const match = /dropped=(\d+)\s*$/.exec(error);
@@ -91,12 +99,17 @@ class RequestScan implements LineSink {
   readonly #seed: number;
   lines = 0;
   needsTimestamp = false;
+  /** Lines detection wants (triplets: start, end, measurement end). */
+  readonly watched: number[] = [];
+  readonly #watcher: ((shardKey: string) => boolean) | null;
+  #watching = false;
   // The previous line's measurement: consecutive lines usually share it.
   #lastStart = -1;
   #lastEnd = -1;
   #last: ShardTarget | null = null;
 
-  constructor(targets: MeasurementOwners, nodeIndex: ReadonlyMap<InfluxNode, number>, body: Buffer, db: string) {
+  constructor(targets: MeasurementOwners, nodeIndex: ReadonlyMap<InfluxNode, number>, body: Buffer, db: string, watcher: ((shardKey: string) => boolean) | null) {
+    this.#watcher = watcher;
     this.parts = new Array<Part | undefined>(nodeIndex.size);
     this.#targets = targets;
     this.#nodeIndex = nodeIndex;
@@ -113,8 +126,10 @@ class RequestScan implements LineSink {
       this.#last = target;
       this.#lastStart = start;
       this.#lastEnd = measurementEnd;
+      this.#watching = this.#watcher !== null && this.#watcher((target as ShardTarget).key);
     }
     const { owners, key } = target as ShardTarget;
+    if (this.#watching) this.watched.push(start, end, measurementEnd);
     if (!hasTimestamp) this.needsTimestamp = true;
     for (let i = 0; i < owners.length; i++) {
       const node = owners[i] as InfluxNode;
@@ -151,8 +166,11 @@ export class WriteRouter {
   readonly #maxLineBytes: number;
   readonly #retryAfter: number;
 
-  constructor(cluster: Cluster, known: KnownDatabases, metrics: Metrics, config: Config) {
+  readonly #watch: WriteWatch;
+
+  constructor(cluster: Cluster, known: KnownDatabases, metrics: Metrics, config: Config, watch: WriteWatch) {
     this.#cluster = cluster;
+    this.#watch = watch;
     this.#metrics = metrics;
     this.#known = known;
     this.#maxLineBytes = config.limits.maxLineBytes;
@@ -170,7 +188,7 @@ export class WriteRouter {
   }
 
   async #write(input: WriteInput, endpoint: string, topology: Topology): Promise<WriteResponse> {
-    const scan = new RequestScan(topology.measurementOwners, topology.nodeIndex, input.body, input.db);
+    const scan = new RequestScan(topology.measurementOwners, topology.nodeIndex, input.body, input.db, this.#watch.watcher(input.db));
     scanLines(input.body, { precision: input.precision, maxLineBytes: this.#maxLineBytes }, scan);
     this.#metrics.pointsReceived.labels(endpoint).inc(scan.lines);
     if (scan.errors.length > 0) this.#countParseErrors(scan.errors);
@@ -197,7 +215,9 @@ export class WriteRouter {
       request.seal();
       result = await request.done;
     }
-    return this.#respond(result, scan);
+    const response = this.#respond(result, scan);
+    if (response.status === 204 && scan.watched.length > 0) this.#watch.offer(input.db, input.precision, input.body, scan.watched, input.receivedAt);
+    return response;
   }
 
   #respond(result: WriteResult, scan: RequestScan): WriteResponse {

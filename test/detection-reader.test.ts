@@ -1,18 +1,23 @@
-// How an acknowledged write becomes detection points: the fast path (a cache per series text) and the
-// full reading of lines with escapes or quotes agree; precisions, missing timestamps, tag filters,
+// How an acknowledged write becomes detection points (the lines the write path's scanner found): the
+// fast path (a cache per series text) and the full reading of lines with escapes or quotes agree; precisions, missing timestamps, tag filters,
 // non-numeric fields; shards stay within range; a new rule set is not answered from the old cache.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
 import { PointReader, type DetectionPoint } from '../proxy/detection/point-reader.js';
+import { scanLines } from '../proxy/line-protocol.js';
 import { RuleIndex } from '../proxy/detection/rule-index.js';
 import { seriesKey, shardOf } from '../proxy/detection/series-key.js';
 
 const rule = (name: string, extra: Record<string, unknown> = {}): ReturnType<typeof ruleSchema.parse> =>
   ruleSchema.parse({ name, db: 'demo', measurement: 'cpu', fields: ['v', 'n'], algorithm: { type: 'spot' }, ...extra });
 
+/** The points of a write body, its lines found by the write path's scanner as a write would find them. */
 function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8)): [number, DetectionPoint][] {
+  const buf = Buffer.from(body);
+  const lines: number[] = [];
+  scanLines(buf, { precision, maxLineBytes: 1 << 20 }, { line: (start, end, measurementEnd) => lines.push(start, end, measurementEnd), invalid: () => undefined });
   const out: [number, DetectionPoint][] = [];
-  reader.read(index, 'demo', precision, Buffer.from(body), 1_700_000_000_123, (shard, point) => out.push([shard, point]));
+  reader.read(index, 'demo', precision, buf, lines, 1_700_000_000_123, (shard, point) => out.push([shard, point]));
   return out;
 }
 

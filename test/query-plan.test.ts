@@ -411,7 +411,7 @@ const showRows: readonly PlanRow[] = [
     name: 'SHOW DATABASES: every node, list merge in first-seen order',
     query: 'SHOW DATABASES',
     db: null,
-    expected: merged('SHOW DATABASES', EVERY_NODE, listMerge({ name: 'databases', column: 'name', sort: false, seriesKeys: false, limit: null, offset: null }), [], null, null),
+    expected: merged('SHOW DATABASES', EVERY_NODE, listMerge({ name: 'databases', column: 'name', sort: false, seriesKeys: false, limit: null, offset: null, hide: HIDDEN }), [], null, null),
   },
   { name: 'SHOW RETENTION POLICIES: any one node', query: 'SHOW RETENTION POLICIES', expected: anyOne('SHOW RETENTION POLICIES') },
   { name: 'SHOW RETENTION POLICIES ON, no request db: any one node', query: 'SHOW RETENTION POLICIES ON db', db: null, expected: anyOne('SHOW RETENTION POLICIES ON db', null) },

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { JOB_QUEUE, type JobData } from '../proxy/admin/job-queue.js';
 import { createRedis, type RedisClient } from '../proxy/redis.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
+import { ReplayBuffer } from '../proxy/replay-buffer.js';
 import { TopologyStore } from '../proxy/topology-store.js';
 import { JobCancelled, JobContext } from './job-context.js';
 import { cleanup } from './jobs/cleanup.js';
@@ -42,13 +43,15 @@ export function startAdminWorker(config: Config, log: Logger): AdminWorker {
   const keys = new RedisKeys(config.redis.keyPrefix);
   const store = new TopologyStore(redis, keys, log);
   const topology = new WorkerTopology(store, config.ring.cacheSize);
+  const replay = new ReplayBuffer(redis, keys, config.replay.maxBytesPerNode);
   const services: JobServices = {
     redis,
     keys,
+    replay,
     topology,
     hiddenDatabases: new Set([config.health.probeDatabase]),
     async forgetNode(name) {
-      await redis.del(keys.replayEntries(name), keys.replayTimes(name), keys.replayTotals(name), keys.replayState(name), keys.replayLock(name));
+      await replay.forget(name);
       await redis.hdel(keys.catalogApplied(), name);
     },
   };

@@ -44,10 +44,6 @@ export class JobContext {
     this.log = log.child({ job: job.id, type: job.data.type });
   }
 
-  get token(): string {
-    return this.#token;
-  }
-
   /** The guard a topology change of this job passes: the circle's lock must still be this job's. */
   guard(circle: string): { circle: string; token: string } {
     return { circle, token: this.#token };

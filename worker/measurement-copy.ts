@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { escapeKey, escapeMeasurement, quoteString } from '../proxy/line-protocol-escape.js';
 import { JsonNumber, parseJson, type JsonValue } from '../proxy/json-lossless.js';
 import type { InfluxNode } from '../proxy/node.js';
+import { forEachConcurrently } from './concurrently.js';
 import type { JobContext } from './job-context.js';
 
 
@@ -24,17 +25,9 @@ interface Chunk {
   readonly error?: string;
 }
 
-async function firstColumn(node: InfluxNode, q: string, db: string, timeoutMs: number): Promise<string[][]> {
-  const reply = await node.statement(q, db, timeoutMs);
-  const body = reply.body as unknown as Chunk;
-  const error = body?.error ?? body?.results?.[0]?.error;
-  if (error !== undefined) throw new Error(`${node.name}: ${q}: ${error}`);
-  return (body.results?.[0]?.series ?? []).flatMap((series) => series.values.map((row) => row.map((cell) => String(cell))));
-}
-
 /** Field name → type as the source stores it (float, integer, string, boolean). */
 async function fieldTypes(node: InfluxNode, db: string, rp: string, measurement: string, timeoutMs: number): Promise<Map<string, string>> {
-  const rows = await firstColumn(node, `SHOW FIELD KEYS FROM ${quoteIdent(rp)}.${quoteIdent(measurement)}`, db, timeoutMs);
+  const rows = await node.rows(`SHOW FIELD KEYS FROM ${quoteIdent(rp)}.${quoteIdent(measurement)}`, db, timeoutMs);
   const types = new Map<string, string>();
   for (const [name, type] of rows) if (name !== undefined && type !== undefined && !types.has(name)) types.set(name, type);
   return types;
@@ -63,15 +56,16 @@ function seriesLines(series: Series, types: ReadonlyMap<string, string>, out: st
     .join('');
   const head = `${escapeMeasurement(series.name)}${tags} `;
   const timeAt = series.columns.indexOf('time');
+  // The fields of the series' columns, worked out once for all its rows: position, "key=", type.
+  const fieldColumns = series.columns.flatMap((name, i) => {
+    const type = types.get(name);
+    return i === timeAt || type === undefined ? [] : [{ at: i, key: `${escapeKey(name)}=`, type }];
+  });
   for (const row of series.values) {
     const fields: string[] = [];
-    for (let i = 0; i < series.columns.length; i++) {
-      if (i === timeAt) continue;
-      const name = series.columns[i] as string;
-      const type = types.get(name);
-      if (type === undefined) continue;
-      const text = fieldText(type, row[i] as JsonValue);
-      if (text !== null) fields.push(`${escapeKey(name)}=${text}`);
+    for (const { at, key, type } of fieldColumns) {
+      const text = fieldText(type, row[at] as JsonValue);
+      if (text !== null) fields.push(`${key}${text}`);
     }
     if (fields.length > 0) out.push(`${head}${fields.join(',')} ${String(row[timeAt])}`);
   }
@@ -134,11 +128,28 @@ export interface CopyTask {
 }
 
 /** Copies the measurement; returns the points read from the source (each written to every target). */
-export async function copyMeasurement(ctx: JobContext, task: CopyTask, throttle = new Throttle(ctx.config.jobs.copyRate)): Promise<number> {
+/**
+ * Copies every task, jobs.copyConcurrency at a time under one jobs.copyRate throttle, reporting the
+ * progress of step 'copy'; `before` runs first for each task (e.g. waiting for its nodes).
+ */
+export async function copyAll(ctx: JobContext, tasks: readonly CopyTask[], before: (task: CopyTask) => Promise<void> = async () => undefined): Promise<void> {
+  const throttle = new Throttle(ctx.config.jobs.copyRate);
+  let copied = 0;
+  await ctx.progress('copy', 0, tasks.length);
+  await forEachConcurrently(tasks, ctx.config.jobs.copyConcurrency, async (task) => {
+    await ctx.checkpoint();
+    await before(task);
+    const points = await copyMeasurement(ctx, task, throttle);
+    ctx.log.debug({ db: task.db, measurement: task.measurement, from: task.source.name, to: task.targets.map((t) => t.name), points }, 'measurement copied');
+    await ctx.progress('copy', ++copied, tasks.length);
+  });
+}
+
+export async function copyMeasurement(ctx: JobContext, task: CopyTask, throttle: Throttle): Promise<number> {
   const { db, measurement, source, targets } = task;
   const timeout = ctx.config.query.timeout;
   const batchLines = ctx.config.jobs.copyBatchLines;
-  const policies = (await firstColumn(source, `SHOW RETENTION POLICIES ON ${quoteIdent(db)}`, db, timeout)).map((row) => row[0] as string);
+  const policies = await source.firstColumn(`SHOW RETENTION POLICIES ON ${quoteIdent(db)}`, db, timeout);
   let copied = 0;
   for (const rp of policies) {
     const types = await fieldTypes(source, db, rp, measurement, timeout);

@@ -5,6 +5,7 @@
 import type { InfluxNode } from '../proxy/node.js';
 import type { RedisClient } from '../proxy/redis.js';
 import type { RedisKeys } from '../proxy/redis-keys.js';
+import type { ReplayBuffer } from '../proxy/replay-buffer.js';
 import type { JobContext } from './job-context.js';
 
 export interface Readiness {
@@ -12,30 +13,33 @@ export interface Readiness {
   readonly reason: string;
 }
 
-export async function nodeReadiness(node: InfluxNode, redis: RedisClient, keys: RedisKeys, asSource: boolean): Promise<Readiness> {
+/** Where readiness is read: the catalog's keys in Redis and the replay buffers. */
+export interface ReadinessSources {
+  readonly redis: RedisClient;
+  readonly keys: RedisKeys;
+  readonly replay: ReplayBuffer;
+}
+
+export async function nodeReadiness(node: InfluxNode, sources: ReadinessSources, asSource: boolean): Promise<Readiness> {
+  const { redis, keys } = sources;
   if (node.maintenance) return { ready: false, reason: 'is out for maintenance' };
   try {
     await node.ping(2000);
   } catch (err) {
     return { ready: false, reason: `does not answer its ping (${(err as Error).message})` };
   }
-  const [catalog, applied, buffered, state] = await Promise.all([
-    redis.llen(keys.catalogLog()),
-    redis.hget(keys.catalogApplied(), node.name),
-    redis.llen(keys.replayEntries(node.name)),
-    redis.get(keys.replayState(node.name)),
-  ]);
+  const [catalog, applied, buffer] = await Promise.all([redis.llen(keys.catalogLog()), redis.hget(keys.catalogApplied(), node.name), sources.replay.stats(node.name)]);
   if (Number(applied ?? 0) < catalog) return { ready: false, reason: `has applied ${applied ?? 0} of ${catalog} catalog statements (a proxy's health check brings it up to date)` };
-  if (asSource && (buffered > 0 || state !== null)) return { ready: false, reason: `has ${buffered} batch(es) in its replay buffer still` };
+  if (asSource && (buffer.entries > 0 || buffer.buffering)) return { ready: false, reason: `has ${buffer.entries} batch(es) in its replay buffer still` };
   return { ready: true, reason: '' };
 }
 
 /** Waits until the node is ready (cancellable), or throws after jobs.barrierTimeout. */
-export async function waitUntilReady(ctx: JobContext, node: InfluxNode, redis: RedisClient, keys: RedisKeys, asSource: boolean): Promise<void> {
+export async function waitUntilReady(ctx: JobContext, node: InfluxNode, sources: ReadinessSources, asSource: boolean): Promise<void> {
   const deadline = Date.now() + ctx.config.jobs.barrierTimeout;
   let said = false;
   for (;;) {
-    const readiness = await nodeReadiness(node, redis, keys, asSource);
+    const readiness = await nodeReadiness(node, sources, asSource);
     if (readiness.ready) return;
     if (Date.now() > deadline) throw new Error(`node ${node.name} ${readiness.reason}; gave up after ${ctx.config.jobs.barrierTimeout} ms`);
     if (!said) {

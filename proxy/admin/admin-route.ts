@@ -6,6 +6,7 @@ import type { AdminContext } from './admin-context.js';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** A request's input, already validated by the route's schemas (handlers cast it to their types). */
 export interface AdminInput {
   readonly params: Record<string, string>;
   readonly query: Record<string, unknown>;

@@ -4,6 +4,7 @@
 // is waiting or running (and a job holds its circle's lock while it runs, see worker/jobs/job-context.ts).
 import { Queue, type Job, type JobType as JobState } from 'bullmq';
 import { z } from 'zod';
+import { ProxyError } from '../errors.js';
 import type { RedisClient } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 
@@ -75,12 +76,12 @@ export class JobQueue {
     this.#keys = keys;
   }
 
-  /** Adds a job; refused (Error with `conflict`) when a job for one of its circles is waiting or running. */
+  /** Adds a job; refused (IRX_ERR_ADMIN_CONFLICT) when a job for one of its circles is waiting or running. */
   async add(request: JobRequest, circles: string[]): Promise<JobView> {
     const pending = (await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 1000)) as Job<JobData>[];
     const busy = pending.find((job) => job.data.circles.some((circle) => circles.includes(circle)));
     if (busy !== undefined) {
-      throw Object.assign(new Error(`job ${busy.id ?? ''} (${busy.data.type}) already works on circle ${busy.data.circles.filter((c) => circles.includes(c)).join(', ')}: wait for it or cancel it`), { conflict: true });
+      throw new ProxyError('IRX_ERR_ADMIN_CONFLICT', [`job ${busy.id ?? ''} (${busy.data.type}) already works on circle ${busy.data.circles.filter((c) => circles.includes(c)).join(', ')}: wait for it or cancel it`]);
     }
     const job = await this.queue.add(request.type, { ...request, circles });
     return this.view(job);

@@ -37,10 +37,12 @@ function adminError(err: unknown): ProxyError {
   return new ProxyError('IRX_ERR_ADMIN_UNAVAILABLE', [(err as Error).message]);
 }
 
-function validate(schema: z.ZodType | undefined, value: unknown, where: string): void {
-  if (schema === undefined) return;
+/** The value as the schema reads it (defaults filled, units converted); 400 naming what is wrong. */
+function validate<T>(schema: z.ZodType | undefined, value: T, where: string): T {
+  if (schema === undefined) return value;
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw new ProxyError('IRX_ERR_ADMIN_INVALID', [`${where}: ${describeIssues(result.error)}`]);
+  return result.data as T;
 }
 
 /** Every route of the admin API. */
@@ -73,16 +75,15 @@ export async function registerAdmin(app: FastifyInstance, token: string, context
         method: route.method,
         url: route.url.slice('/admin'.length),
         handler: async (request, reply) => {
+          // Handlers get their input validated once, here, as their schemas read it.
           const input = {
-            params: (request.params ?? {}) as Record<string, string>,
-            query: (request.query ?? {}) as Record<string, unknown>,
-            body: request.body,
+            params: validate(route.params, (request.params ?? {}) as Record<string, string>, 'path'),
+            query: validate(route.query, (request.query ?? {}) as Record<string, unknown>, 'query'),
+            body: request.body as unknown,
           };
-          validate(route.params, input.params, 'path');
-          validate(route.query, input.query, 'query');
           if (route.body !== undefined) {
             if (input.body === undefined || input.body === null) throw new ProxyError('IRX_ERR_ADMIN_INVALID', ['body: expected a JSON object (Content-Type: application/json)']);
-            validate(route.body, input.body, 'body');
+            input.body = validate(route.body, input.body, 'body');
           }
           reply.code(route.status);
           const answer = await route.handle(context(), input, reply);

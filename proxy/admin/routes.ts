@@ -1,6 +1,7 @@
 // The admin API's routes: circles and nodes, replicas, health with misplaced measurements, and the
 // operations (jobs) the workers run. Ring changes go through the topology store, refused while a job
 // holds the circle's lock; every proxy follows the new version within a second.
+import type { z } from 'zod';
 import { ProxyError } from '../errors.js';
 import { findMisplaced } from '../misplaced.js';
 import { proxiesBehind } from '../proxy-registry.js';
@@ -8,9 +9,11 @@ import { shardKey } from '../shard-key.js';
 import {
   addCircle,
   addNode,
+  circleOf,
   circleOfNode,
   removeNode,
   updateNode,
+  type NodeDescription,
   type TopologyDescription,
 } from '../topology-description.js';
 import type { AdminContext } from './admin-context.js';
@@ -40,38 +43,20 @@ function publicTopology(description: TopologyDescription): unknown {
 
 function circleNamed(ctx: AdminContext, name: string): ReturnType<typeof circleView> {
   const topology = ctx.cluster.topology;
-  const circle = topology.description.circles.find((c) => c.name === name);
-  if (circle === undefined) throw new ProxyError('IRX_ERR_ADMIN_NOT_FOUND', [`no circle named ${name}`]);
-  return circleView(circle, topology);
+  return circleView(circleOf(topology.description, name), topology);
 }
 
 function nodeNamed(ctx: AdminContext, name: string): ReturnType<typeof nodeView> {
   const topology = ctx.cluster.topology;
-  for (const circle of topology.description.circles) {
-    const node = circle.nodes.find((n) => n.name === name);
-    if (node !== undefined) return nodeView(circle, node, topology.node(name));
-  }
-  throw new ProxyError('IRX_ERR_ADMIN_NOT_FOUND', [`no node named ${name}`]);
-}
-
-/** Waits until this proxy routes with `version` (the store announced it; the watcher applies it). */
-async function applied(ctx: AdminContext, version: number): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (ctx.cluster.topology.version < version && Date.now() < deadline) {
-    const stored = await ctx.store.load();
-    if (stored !== null) ctx.cluster.apply(stored);
-    if (ctx.cluster.topology.version >= version) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const circle = circleOfNode(topology.description, name);
+  return nodeView(circle, circle.nodes.find((n) => n.name === name) as NodeDescription, topology.node(name));
 }
 
 /** The circles a job works on (and locks): checked against the topology, so a typo is a 404 now. */
 function jobCircles(ctx: AdminContext, request: JobRequest): string[] {
   const description = ctx.cluster.topology.description;
   const all = description.circles.map((c) => c.name);
-  for (const name of [request.circle, request.source]) {
-    if (name !== undefined && !all.includes(name)) throw new ProxyError('IRX_ERR_ADMIN_NOT_FOUND', [`no circle named ${name}`]);
-  }
+  for (const name of [request.circle, request.source]) if (name !== undefined) circleOf(description, name);
   if (request.node !== undefined) return [circleOfNode(description, request.node).name];
   if (request.type === 'resync') return all;
   return request.circle === undefined ? all : [request.circle];
@@ -114,9 +99,10 @@ export const adminRoutes: readonly AdminRoute[] = [
     status: 201,
     answers: 'The new circle.',
     handle: async (ctx, { body }) => {
-      const request = addCircleSchema.parse(body);
+      const request = body as z.infer<typeof addCircleSchema>;
       const next = await ctx.store.change((current) => addCircle(current, request.name, request.nodes, request.filled ?? false));
-      await applied(ctx, next.version);
+      // This proxy routes with it at once (the others follow the announcement).
+      ctx.cluster.apply(next);
       ctx.log.info({ circle: request.name, version: next.version }, 'admin: circle added');
       return circleNamed(ctx, request.name);
     },
@@ -130,10 +116,11 @@ export const adminRoutes: readonly AdminRoute[] = [
     status: 201,
     answers: 'The node.',
     handle: async (ctx, { params, body }) => {
-      const node = newNodeSchema.parse(body);
+      const node = body as z.infer<typeof newNodeSchema>;
       const circle = params.name as string;
       const next = await ctx.store.change((current) => addNode(current, circle, node), { circle, token: null });
-      await applied(ctx, next.version);
+      // This proxy routes with it at once (the others follow the announcement).
+      ctx.cluster.apply(next);
       ctx.log.info({ circle, node: node.name, version: next.version }, 'admin: node added; run a rebalance');
       return nodeNamed(ctx, node.name);
     },
@@ -170,10 +157,11 @@ export const adminRoutes: readonly AdminRoute[] = [
     status: 200,
     answers: 'The node.',
     handle: async (ctx, { params, body }) => {
-      const change = nodeChangeSchema.parse(body);
+      const change = body as z.infer<typeof nodeChangeSchema>;
       const name = params.name as string;
       const next = await ctx.store.change((current) => updateNode(current, name, change));
-      await applied(ctx, next.version);
+      // This proxy routes with it at once (the others follow the announcement).
+      ctx.cluster.apply(next);
       ctx.log.info({ node: name, change: { ...change, password: change.password === undefined ? undefined : '***' }, version: next.version }, 'admin: node changed');
       return nodeNamed(ctx, name);
     },
@@ -189,7 +177,8 @@ export const adminRoutes: readonly AdminRoute[] = [
       const name = params.name as string;
       const circle = circleOfNode(ctx.cluster.topology.description, name).name;
       const next = await ctx.store.change((current) => removeNode(current, name), { circle, token: null });
-      await applied(ctx, next.version);
+      // This proxy routes with it at once (the others follow the announcement).
+      ctx.cluster.apply(next);
       ctx.log.info({ circle, node: name, version: next.version }, 'admin: node leaving; run a rebalance');
       return circleNamed(ctx, circle);
     },
@@ -202,7 +191,7 @@ export const adminRoutes: readonly AdminRoute[] = [
     status: 200,
     answers: '{ db, measurement, shardKey, circles: [{ circle, owner, next, copying }] }',
     handle: async (ctx, { query }) => {
-      const { db, measurement } = replicaQuerySchema.parse(query);
+      const { db, measurement } = query as z.infer<typeof replicaQuerySchema>;
       const key = shardKey(db, measurement);
       const topology = ctx.cluster.topology;
       return {
@@ -263,14 +252,8 @@ export const adminRoutes: readonly AdminRoute[] = [
     status: 202,
     answers: 'The job.',
     handle: async (ctx, { body }) => {
-      const request = jobRequestSchema.parse(body);
-      const circles = jobCircles(ctx, request);
-      try {
-        return await ctx.jobs.add(request, circles);
-      } catch (err) {
-        if ((err as { conflict?: boolean }).conflict) throw new ProxyError('IRX_ERR_ADMIN_CONFLICT', [(err as Error).message]);
-        throw err;
-      }
+      const request = body as z.infer<typeof jobRequestSchema>;
+      return ctx.jobs.add(request, jobCircles(ctx, request));
     },
   },
   {
@@ -280,7 +263,7 @@ export const adminRoutes: readonly AdminRoute[] = [
     query: jobListQuerySchema,
     status: 200,
     answers: '{ jobs: [...] }',
-    handle: async (ctx, { query }) => ({ jobs: await ctx.jobs.list(jobListQuerySchema.parse(query).limit ?? 100) }),
+    handle: async (ctx, { query }) => ({ jobs: await ctx.jobs.list((query as z.infer<typeof jobListQuerySchema>).limit ?? 100) }),
   },
   {
     method: 'GET',

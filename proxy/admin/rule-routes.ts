@@ -33,7 +33,7 @@ export const ruleRoutes: readonly AdminRoute[] = [
     status: 200,
     answers: '{ anomalies: [{ rule, series, algorithm, time, value, threshold, score }] }',
     handle: async (ctx, { query }) => {
-      const { rule, since, limit } = anomalyQuerySchema.parse(query);
+      const { rule, since, limit } = query as z.infer<typeof anomalyQuerySchema>;
       const members = await ctx.redis.zrevrangebyscore(ctx.keys.anomalies(), '+inf', sinceMs(since));
       const anomalies = members.map((member) => JSON.parse(member) as { rule: string; time: number }).filter((anomaly) => rule === undefined || anomaly.rule === rule);
       return { anomalies: anomalies.slice(0, limit ?? 100).map((anomaly) => ({ ...anomaly, timeIso: new Date(anomaly.time).toISOString() })) };
@@ -70,9 +70,9 @@ export const ruleRoutes: readonly AdminRoute[] = [
     answers: 'The rule as stored, defaults filled in.',
     handle: async (ctx, { params, body }, reply) => {
       const name = params.name as string;
-      const given = ruleBodySchema.parse(body);
+      const given = body as z.infer<typeof ruleBodySchema>;
       if (given.name !== undefined && given.name !== name) throw new ProxyError('IRX_ERR_ADMIN_INVALID', [`body: name: "${given.name}" differs from the name in the path, "${name}"`]);
-      const rule = ruleSchema.parse({ ...(body as Record<string, unknown>), name });
+      const rule = ruleSchema.parse({ ...given, name });
       if (await ctx.rules.put(rule)) reply.status(201);
       ctx.log.info({ rule: name }, 'admin: rule stored');
       return rule;

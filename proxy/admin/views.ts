@@ -44,6 +44,21 @@ function roleOf(circle: CircleDescription, name: string): NodeRole {
   return inNext ? 'joining' : 'leaving';
 }
 
+/** What this proxy process sees of a node now (shared with GET /health). */
+export function nodeState(node: InfluxNode) {
+  return {
+    active: node.active,
+    healthy: node.healthy,
+    writeOnly: node.writeOnly,
+    buffering: node.buffering,
+    replaying: node.replaying,
+    catalogBehind: node.catalogBehind,
+    buffered: { batches: node.buffered.entries, points: node.buffered.points, bytes: node.buffered.bytes },
+    version: node.version,
+    lastError: node.lastError,
+  };
+}
+
 export function nodeView(circle: CircleDescription, description: NodeDescription, node: InfluxNode | undefined): NodeView {
   return {
     name: description.name,
@@ -52,17 +67,12 @@ export function nodeView(circle: CircleDescription, description: NodeDescription
     role: roleOf(circle, description.name),
     username: description.username,
     hasPassword: description.password !== '',
+    ...(node === undefined
+      ? { active: false, healthy: false, buffering: false, replaying: false, buffered: { batches: 0, points: 0, bytes: 0 }, catalogBehind: 0, version: null, lastError: null }
+      : nodeState(node)),
     writeOnly: description.writeOnly,
     maintenance: description.maintenance,
-    active: node?.active ?? false,
     inactiveReason: node === undefined ? 'is not known to this proxy yet' : node.inactiveReason,
-    healthy: node?.healthy ?? false,
-    buffering: node?.buffering ?? false,
-    replaying: node?.replaying ?? false,
-    buffered: { batches: node?.buffered.entries ?? 0, points: node?.buffered.points ?? 0, bytes: node?.buffered.bytes ?? 0 },
-    catalogBehind: node?.catalogBehind ?? 0,
-    version: node?.version ?? null,
-    lastError: node?.lastError ?? null,
   };
 }
 

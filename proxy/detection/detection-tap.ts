@@ -1,7 +1,8 @@
 // Where the write path hands acknowledged points to detection. A write to a database no rule looks at
-// pays one Map lookup; otherwise, after the 204 is sent, the body's lines are read again off the
-// request's path, every (series, field) a rule matches becomes a point of its detection shard, and the
-// points of each shard go to that shard's queue in batches. Nothing here can delay or fail a write:
+// pays one Map lookup; otherwise the write path's own scan notes the lines of the measurements rules
+// look at (one Set lookup per measurement), and after the 204 is sent those lines are read, every
+// (series, field) a rule matches becomes a point of its detection shard, and the points of each shard
+// go to that shard's queue in batches. Nothing here can delay or fail a write:
 // past maxPendingPoints, or when the queue's Redis does not take a batch, points are skipped and
 // counted (influxring_detection_points_skipped_total).
 import { Queue } from 'bullmq';
@@ -12,6 +13,7 @@ import type { RedisClient } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { RuleStore } from '../rule-store.js';
 import { encodeBatch, type DetectionBatch } from './detection-batch.js';
+import type { WriteWatch } from '../write-router.js';
 import { PointReader, type DetectionPoint } from './point-reader.js';
 import { RuleIndex } from './rule-index.js';
 
@@ -22,7 +24,7 @@ export type { DetectionPoint } from './point-reader.js';
 
 export type { DetectionBatch } from './detection-batch.js';
 
-export class DetectionTap {
+export class DetectionTap implements WriteWatch {
   #index = new RuleIndex([]);
   readonly #config: Config['detection'];
   readonly #reader: PointReader;
@@ -45,38 +47,27 @@ export class DetectionTap {
     this.#log = log;
   }
 
-  /** Follows the rules in the store (on its announcements and every `pollMs`); returns a stop function. */
-  follow(store: RuleStore, redis: RedisClient, pollMs: number): () => void {
-    const reload = (): void => {
-      store.list().then(
-        (rules) => {
-          this.#index = new RuleIndex(rules);
-        },
-        (err: Error) => this.#log.debug({ err: err.message }, 'cannot read the detection rules'),
-      );
-    };
-    reload();
-    const subscriber = redis.duplicate();
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', reload);
-    subscriber.on('ready', () => void subscriber.subscribe(this.#keys.rulesChanged()).catch(() => undefined));
-    const poll = setInterval(reload, pollMs);
-    poll.unref();
-    return () => {
-      clearInterval(poll);
-      subscriber.disconnect();
-    };
+  /** Follows the rules in the store; returns a stop function. */
+  follow(store: RuleStore, pollMs: number): () => void {
+    return store.follow(
+      pollMs,
+      (rules) => {
+        this.#index = new RuleIndex(rules);
+      },
+      (err) => this.#log.debug({ err: err.message }, 'cannot read the detection rules'),
+    );
   }
 
-  /** An acknowledged write: its points go to detection when a rule looks at its database. */
-  offer(db: string, precision: string, body: Buffer, receivedAt: number): void {
-    if (!this.#index.hasDb(db)) return;
+  /** For the write path: which measurements of `db` rules look at (null, the usual case: none). */
+  watcher(db: string): ((shardKey: string) => boolean) | null {
     const index = this.#index;
-    setImmediate(() => this.#take(index, db, precision, body, receivedAt));
+    return index.hasDb(db) ? (key) => index.watches(key) : null;
   }
 
-  #take(index: RuleIndex, db: string, precision: string, body: Buffer, receivedAt: number): void {
-    this.#reader.read(index, db, precision, body, receivedAt, (shard, point) => this.#add(shard, point));
+  /** A stored write's lines that rules look at (triplets start, end, measurement end): read after the answer. */
+  offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
+    const index = this.#index;
+    setImmediate(() => this.#reader.read(index, db, precision, body, lines, receivedAt, (shard, point) => this.#add(shard, point)));
   }
 
   #add(shard: number, point: DetectionPoint): void {

@@ -10,19 +10,20 @@ export interface ParsedPoint {
   readonly timestamp: string | null;
 }
 
-/** Reads up to an unescaped delimiter in `stops`; returns the unescaped text and where it stopped. */
-function readPart(line: string, at: number, stops: string): [string, number] {
+/**
+ * Reads up to an unescaped delimiter in `stops`; returns the text with influxd's unescaping (a
+ * backslash before one of `unescaped` is dropped; any other backslash, `\\` included, is kept, as
+ * influxd keeps it) and where it stopped.
+ */
+function readPart(line: string, at: number, stops: string, unescaped: string): [string, number] {
   let out = '';
   let i = at;
   while (i < line.length) {
     const ch = line[i] as string;
-    if (ch === '\\' && i + 1 < line.length) {
-      const next = line[i + 1] as string;
-      if (stops.includes(next) || next === '\\' || next === ' ' || next === ',' || next === '=') {
-        out += next;
-        i += 2;
-        continue;
-      }
+    if (ch === '\\' && i + 1 < line.length && unescaped.includes(line[i + 1] as string)) {
+      out += line[i + 1] as string;
+      i += 2;
+      continue;
     }
     if (stops.includes(ch)) break;
     out += ch;
@@ -30,6 +31,10 @@ function readPart(line: string, at: number, stops: string): [string, number] {
   }
   return [out, i];
 }
+
+/** What influxd unescapes in a measurement (see unescapeMeasurement), and in tag and field keys and tag values. */
+const MEASUREMENT_ESCAPES = ', ="';
+const KEY_ESCAPES = ', =';
 
 function numericValue(text: string): number | null {
   const last = text[text.length - 1];
@@ -43,19 +48,19 @@ function numericValue(text: string): number | null {
 }
 
 export function parsePoint(line: string): ParsedPoint {
-  const [measurement, afterName] = readPart(line, 0, ', ');
+  const [measurement, afterName] = readPart(line, 0, ', ', MEASUREMENT_ESCAPES);
   const tags: [string, string][] = [];
   let i = afterName;
   while (line[i] === ',') {
-    const [key, eq] = readPart(line, i + 1, '=');
-    const [value, end] = readPart(line, eq + 1, ', ');
+    const [key, eq] = readPart(line, i + 1, '=', KEY_ESCAPES);
+    const [value, end] = readPart(line, eq + 1, ', ', KEY_ESCAPES);
     tags.push([key, value]);
     i = end;
   }
   i++; // the space before the fields
   const fields: [string, number][] = [];
   for (;;) {
-    const [key, eq] = readPart(line, i, '=');
+    const [key, eq] = readPart(line, i, '=', KEY_ESCAPES);
     let end = eq + 1;
     if (line[end] === '"') {
       // A string value: skip to its closing quote.

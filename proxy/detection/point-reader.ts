@@ -45,27 +45,24 @@ export class PointReader {
     this.#shards = shards;
   }
 
-  /** Calls `emit` with every point of `body` a rule of `index` matches. */
-  read(index: RuleIndex, db: string, precision: string, body: Buffer, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
+  /**
+   * Calls `emit` with every point a rule of `index` matches among `lines` of `body` (triplets: start,
+   * end, measurement end, as the write path's scan found them).
+   */
+  read(index: RuleIndex, db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
     if (this.#seriesIndex !== index) {
       this.#series.clear();
       this.#seriesIndex = index;
     }
-    const text = body.toString('utf8');
     const drop = PRECISION_DIGITS[precision] ?? 6;
-    let at = 0;
-    while (at < text.length) {
-      let end = text.indexOf('\n', at);
-      if (end === -1) end = text.length;
-      const lineStart = at;
-      at = end + 1;
-      if (end > lineStart && text.charCodeAt(end - 1) === 13) end--;
-      if (end === lineStart || text.charCodeAt(lineStart) === 35) continue;
+    for (let l = 0; l < lines.length; l += 3) {
+      const text = body.toString('utf8', lines[l] as number, lines[l + 1] as number);
+      const end = text.length;
       // The series part (measurement and tags) ends at the first space; with no escape or quote in
       // it, it is a cache key for what the rules make of it.
-      const space = text.indexOf(' ', lineStart);
-      if (space === -1 || space > end) continue;
-      const head = text.slice(lineStart, space);
+      const space = text.indexOf(' ');
+      if (space === -1) continue;
+      const head = text.slice(0, space);
       let series = this.#series.get(head);
       if (series === undefined) {
         series = head.includes('\\') || head.includes('"') ? null : this.#describe(index, db, head);
@@ -75,14 +72,14 @@ export class PointReader {
         }
       }
       if (series === null) {
-        this.#readSlowly(index, db, precision, text.slice(lineStart, end), receivedAt, emit);
+        this.#readSlowly(index, db, precision, text, receivedAt, emit);
         continue;
       }
       if (series.fields.size === 0) continue;
       // Fields, then the timestamp (no escapes or quotes in the rest: else the slow path).
       const rest = text.slice(space + 1, end);
       if (rest.includes('"') || rest.includes('\\')) {
-        this.#readSlowly(index, db, precision, text.slice(lineStart, end), receivedAt, emit);
+        this.#readSlowly(index, db, precision, text, receivedAt, emit);
         continue;
       }
       const lastSpace = rest.lastIndexOf(' ');

@@ -2,6 +2,7 @@
 // its compiled tag filter and field set. Rebuilt whenever the rules change.
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
 import type { Rule } from '../../config/rule-schema.js';
+import { shardKey } from '../shard-key.js';
 
 export interface CompiledRule {
   readonly rule: Rule;
@@ -11,6 +12,8 @@ export interface CompiledRule {
 
 export class RuleIndex {
   readonly #byDb = new Map<string, Map<string, CompiledRule[]>>();
+  /** Shard keys (`db,measurement`) some rule looks at. */
+  readonly #shardKeys = new Set<string>();
   readonly size: number;
 
   constructor(rules: readonly Rule[]) {
@@ -25,6 +28,7 @@ export class RuleIndex {
       const list = byMeasurement.get(rule.measurement) ?? [];
       list.push({ rule, matches: tagMatcher(parseTagFilter(rule.filter)), fields: new Set(rule.fields) });
       byMeasurement.set(rule.measurement, list);
+      this.#shardKeys.add(shardKey(rule.db, rule.measurement));
       size++;
     }
     this.size = size;
@@ -33,6 +37,11 @@ export class RuleIndex {
   /** Whether any rule looks at database `db` (the only check a write to another database pays). */
   hasDb(db: string): boolean {
     return this.#byDb.has(db);
+  }
+
+  /** Whether a rule looks at the measurement of shard key `key` (asked once per measurement of a write). */
+  watches(key: string): boolean {
+    return this.#shardKeys.has(key);
   }
 
   rulesFor(db: string, measurement: string): readonly CompiledRule[] | undefined {

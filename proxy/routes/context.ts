@@ -5,15 +5,12 @@ import type { Authenticator } from '../auth.js';
 import type { KnownDatabases } from '../known-databases.js';
 import type { Metrics } from '../metrics.js';
 import type { Cluster } from '../cluster.js';
-import type { DetectionTap } from '../detection/detection-tap.js';
 import type { WriteRouter } from '../write-router.js';
 
 export interface RouteContext {
   readonly config: Config;
   readonly cluster: Cluster;
   readonly router: WriteRouter;
-  /** Hands acknowledged points that rules match to detection. */
-  readonly tap: DetectionTap;
   readonly known: KnownDatabases;
   readonly metrics: Metrics;
   readonly auth: Authenticator;

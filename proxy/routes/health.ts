@@ -2,6 +2,7 @@
 // last error. `status` is `pass` when every node takes writes directly, `warn` when some writes are
 // being buffered, `fail` (503) when some writes can be stored nowhere (a node down and Redis away).
 import type { FastifyInstance } from 'fastify';
+import { nodeState } from '../admin/views.js';
 import { INFLUXRING_VERSION } from '../version.js';
 import type { RouteContext } from './context.js';
 
@@ -14,24 +15,13 @@ export function healthRoute(app: FastifyInstance, ctx: RouteContext): void {
       name: circle.name,
       active: circle.nodes.every((node) => node.active),
       nodes: circle.nodes.map((node) => {
+        const { buffered, ...state } = nodeState(node);
         return {
           name: node.name,
           url: node.url,
-          active: node.active,
-          healthy: node.healthy,
-          writeOnly: node.writeOnly,
-          buffering: node.buffering,
-          replaying: node.replaying,
+          ...state,
           inFlightBatches: node.inFlight,
-          catalogBehind: node.catalogBehind,
-          buffered: {
-            batches: node.buffered.entries,
-            points: node.buffered.points,
-            bytes: node.buffered.bytes,
-            oldest: node.buffered.oldestAt === null ? null : new Date(node.buffered.oldestAt).toISOString(),
-          },
-          version: node.version,
-          lastError: node.lastError,
+          buffered: { ...buffered, oldest: node.buffered.oldestAt === null ? null : new Date(node.buffered.oldestAt).toISOString() },
           lastErrorAt: node.lastErrorAt === null ? null : new Date(node.lastErrorAt).toISOString(),
         };
       }),

@@ -5,6 +5,7 @@
 // before running any), then run statement by statement; after a failing statement the rest are not run.
 import { randomUUID } from 'node:crypto';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { text } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { createGzip, gzip, gzipSync } from 'node:zlib';
@@ -18,6 +19,7 @@ import { renderChunks, renderCsv, renderError, renderJson, type OutputFormat } f
 import type { StatementResult } from '../query-merge.js';
 import { planStatement, type Plan } from '../query-plan.js';
 import type { Topology } from '../topology.js';
+import { headerSafe } from '../http-errors.js';
 import type { RouteContext } from './context.js';
 
 const DEFAULT_CHUNK_SIZE = 10_000;
@@ -82,7 +84,7 @@ function contentType(format: OutputFormat): string {
 }
 
 function sendError(reply: FastifyReply, request: Request, status: number, message: string): Promise<FastifyReply> {
-  reply.header('x-influxdb-error', message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4096));
+  reply.header('x-influxdb-error', headerSafe(message));
   return send(reply, request, status, contentType(request.format), renderError(message, request.format));
 }
 
@@ -92,18 +94,16 @@ function sendError(reply: FastifyReply, request: Request, status: number, messag
  * line numbers put back), or null.
  */
 async function parseError(q: string, db: string | null, nodes: readonly InfluxNode[], timeout: number): Promise<string | null> {
-  const form = new URLSearchParams({ q: `SELECT * FROM "influxring-parse-check-${randomUUID()}".."x";\n${q}` });
-  if (db !== null) form.set('db', db);
+  const check = `SELECT * FROM "influxring-parse-check-${randomUUID()}".."x";\n${q}`;
   // Any node parses alike; one that fails to answer (it died since its last health check) is skipped.
   for (const node of nodes.filter((n) => n.healthy)) {
-    let body: { error?: unknown };
+    let body: { error?: unknown } | null;
     try {
-      const response = await node.queryStream(form, null, timeout);
-      body = parseJson(await response.body.text()) as { error?: unknown };
+      body = (await node.statement(check, db, timeout)).body as { error?: unknown } | null;
     } catch {
       continue;
     }
-    if (typeof body.error !== 'string') return null;
+    if (typeof body?.error !== 'string') return null;
     return body.error.replace(/at line (\d+), char/, (_, line: string) => `at line ${Number(line) - 1}, char`);
   }
   return null;
@@ -192,14 +192,15 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
     }
 
     const outcomes: ReadOutcome[] = [];
+    let failed = false;
     for (const [i, p] of planned.entries()) {
-      const failed = outcomes.some((o) => o.kind === 'result' && o.result.error !== undefined);
       if (failed) {
         outcomes.push({ kind: 'result', result: { statement_id: i, error: 'not executed' } });
         continue;
       }
-      outcomes.push(await run(executor, topology, p.plan, params, i, format.csv));
-      const last = outcomes[outcomes.length - 1] as ReadOutcome;
+      const last = await run(executor, topology, p.plan, params, i, format.csv);
+      outcomes.push(last);
+      failed = last.kind === 'result' && last.result.error !== undefined;
       if (last.kind === 'request-error') {
         // A node was sent one statement: influxd's parse error of the whole query has the right line.
         if (last.message.startsWith('error parsing query:')) {
@@ -218,8 +219,10 @@ export function queryRoute(app: FastifyInstance, ctx: RouteContext, executor: Qu
 /** The lines of a stream, as they complete. */
 async function* lines(body: Readable): AsyncGenerator<string> {
   let rest = '';
+  // A character may be split between two chunks: decode across them.
+  const decoder = new StringDecoder('utf8');
   for await (const chunk of body) {
-    rest += (chunk as Buffer).toString('utf8');
+    rest += decoder.write(chunk as Buffer);
     let nl = rest.indexOf('\n');
     while (nl !== -1) {
       yield rest.slice(0, nl + 1);
@@ -227,6 +230,7 @@ async function* lines(body: Readable): AsyncGenerator<string> {
       nl = rest.indexOf('\n');
     }
   }
+  rest += decoder.end();
   if (rest !== '') yield `${rest}\n`;
 }
 
@@ -278,7 +282,6 @@ async function run(executor: QueryExecutor, topology: Topology, plan: Plan, para
     case 'modify':
       return executor.modify(topology, plan, statementId);
     case 'error':
-      return { kind: 'result', result: { statement_id: statementId, error: plan.message } };
     case 'refuse':
       return { kind: 'result', result: { statement_id: statementId, error: plan.message } };
   }

@@ -48,10 +48,7 @@ export async function handleWrite(
     return refuse('database_not_found', new ProxyError('IRX_ERR_WRITE_DATABASE_NOT_FOUND', [target.db]));
   }
   const response = await ctx.router.write({ ...target, body, receivedAt }, endpoint);
-  if (response.status === 204) {
-    ctx.tap.offer(target.db, target.precision, body, receivedAt);
-    return reply.code(204).send();
-  }
+  if (response.status === 204) return reply.code(204).send();
   if ('error' in response) {
     ctx.metrics.requestsRejected.labels(response.reason).inc();
     return sendError(reply, response.status, response.error, response.retryAfter);

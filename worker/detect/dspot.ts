@@ -1,7 +1,7 @@
 // DSPOT: SPOT on the drift-corrected value x − mean(last d normal points), for series whose level
 // moves (DESIGN.md, "SPOT"). An alarm does not enter the window; the threshold in the series' own
 // units is z_q + that mean.
-import { ALARM, DEFAULT_SPOT, spotInit, spotStep, type SpotOutcome, type SpotParams, type SpotState } from './spot.js';
+import { ALARM, spotInit, spotStep, type SpotOutcome, type SpotParams, type SpotState } from './spot.js';
 
 export interface DspotParams extends SpotParams {
   /** Depth d: how many recent normal points the moving mean covers. */
@@ -55,5 +55,3 @@ export function dspotPush(state: DspotState, x: number): void {
   state.window[state.next] = x;
   state.next = (state.next + 1) % state.window.length;
 }
-
-export const DEFAULT_DSPOT: DspotParams = { ...DEFAULT_SPOT, depth: 10 };

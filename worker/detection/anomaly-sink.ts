@@ -20,7 +20,7 @@ export interface Anomaly {
   readonly score: number;
 }
 
-export const ANOMALIES_KEPT = 10_000;
+const ANOMALIES_KEPT = 10_000;
 
 export interface SinkOptions {
   readonly proxyUrl: string;
@@ -36,6 +36,7 @@ export class AnomalySink {
   readonly #options: SinkOptions;
   readonly #log: Logger;
   readonly #calls = new Set<Promise<void>>();
+  #pending: { anomaly: Anomaly; webhooks: readonly string[] }[] = [];
   webhooksSent = 0;
 
   constructor(redis: RedisClient, keys: RedisKeys, options: SinkOptions, log: Logger) {
@@ -52,8 +53,11 @@ export class AnomalySink {
     this.#log = log;
   }
 
-  /** Records an anomaly; `alert`: outside the cooldown, so the webhooks are called. */
-  async emit(anomaly: Anomaly, rule: Rule, alert: boolean): Promise<void> {
+  /**
+   * Records an anomaly; `alert`: outside the cooldown, so the webhooks are called. It is written out by
+   * the next flush (one Redis round trip and one write for all the anomalies of a batch).
+   */
+  emit(anomaly: Anomaly, rule: Rule, alert: boolean): void {
     this.#writer.writePoint(
       new Point('anomaly')
         .tag('rule', anomaly.rule)
@@ -64,17 +68,30 @@ export class AnomalySink {
         .floatField('score', anomaly.score)
         .timestamp(anomaly.time),
     );
-    const member = JSON.stringify(anomaly);
-    await this.#redis.zadd(this.#keys.anomalies(), anomaly.time, member);
-    await this.#redis.zremrangebyrank(this.#keys.anomalies(), 0, -ANOMALIES_KEPT - 1);
-    if (!alert || rule.webhooks.length === 0) return;
-    // Once per anomaly, whoever processes it (a batch may be processed again after a worker died).
-    const once = await this.#redis.set(`${this.#keys.anomalies()}:alerted:${anomaly.rule}|${anomaly.series}|${anomaly.time}`, '1', 'EX', 86_400, 'NX');
-    if (once !== 'OK') return;
-    for (const url of rule.webhooks) {
-      const call = this.#call(url, anomaly).finally(() => this.#calls.delete(call));
-      this.#calls.add(call);
+    this.#pending.push({ anomaly, webhooks: alert ? rule.webhooks : [] });
+  }
+
+  /** Writes the anomalies emitted since the last flush, then calls the webhooks of their alerts. */
+  async flush(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    if (pending.length > 0) {
+      const pipeline = this.#redis.pipeline();
+      for (const { anomaly } of pending) pipeline.zadd(this.#keys.anomalies(), anomaly.time, JSON.stringify(anomaly));
+      pipeline.zremrangebyrank(this.#keys.anomalies(), 0, -ANOMALIES_KEPT - 1);
+      // Once per anomaly, whoever processes it (a batch may be processed again after a worker died).
+      const alerts = pending.filter((p) => p.webhooks.length > 0);
+      for (const { anomaly } of alerts) pipeline.set(this.#keys.anomalyAlerted(anomaly.rule, anomaly.series, anomaly.time), '1', 'EX', 86_400, 'NX');
+      const replies = (await pipeline.exec()) ?? [];
+      alerts.forEach(({ anomaly, webhooks }, i) => {
+        if (replies[pending.length + 1 + i]?.[1] !== 'OK') return;
+        for (const url of webhooks) {
+          const call = this.#call(url, anomaly).finally(() => this.#calls.delete(call));
+          this.#calls.add(call);
+        }
+      });
     }
+    await this.#writer.flush().catch((err: Error) => this.#log.warn({ err: err.message }, 'flushing anomalies failed'));
   }
 
   async #call(url: string, anomaly: Anomaly): Promise<void> {
@@ -99,11 +116,8 @@ export class AnomalySink {
     this.#log.warn({ url, rule: anomaly.rule, series: anomaly.series }, 'webhook alert not delivered after retries');
   }
 
-  async flush(): Promise<void> {
-    await this.#writer.flush().catch((err: Error) => this.#log.warn({ err: err.message }, 'flushing anomalies failed'));
-  }
-
   async close(): Promise<void> {
+    await this.flush();
     await Promise.all([...this.#calls]);
     await this.#writer.close().catch(() => undefined);
   }

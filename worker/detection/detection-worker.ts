@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Rule } from '../../config/rule-schema.js';
 import type { Config } from '../../config/schema.js';
+import { quoteIdent } from '../../proxy/influxql-tokens.js';
 import { createRedis, type RedisClient } from '../../proxy/redis.js';
 import { RedisKeys } from '../../proxy/redis-keys.js';
 import { RuleStore } from '../../proxy/rule-store.js';
@@ -13,12 +14,11 @@ import { ShardLeases } from './shard-leases.js';
 import { ShardProcessor } from './shard-processor.js';
 
 export interface DetectionWorker {
-  readonly leases: ShardLeases;
   close(): Promise<void>;
 }
 
 /** The proxy URL anomalies are written through: detection.proxyUrl, else the configured listen address. */
-export function anomalyProxyUrl(config: Config): string {
+function anomalyProxyUrl(config: Config): string {
   if (config.detection.proxyUrl !== '') return config.detection.proxyUrl.replace(/\/+$/, '');
   return `http://${config.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '127.0.0.1:')}`;
 }
@@ -34,15 +34,13 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const sink = new AnomalySink(redis, keys, { proxyUrl, database: config.detection.database, webhookTimeout: config.detection.webhookTimeout, webhookRetries: config.detection.webhookRetries }, log);
 
   let rules = new Map<string, Rule>();
-  const reload = (): void => {
-    store.list().then(
-      (list) => {
-        rules = new Map(list.map((rule) => [rule.name, rule]));
-      },
-      (err: Error) => log.debug({ err: err.message }, 'cannot read the detection rules'),
-    );
-  };
-  reload();
+  const stopFollowing = store.follow(
+    1000,
+    (list) => {
+      rules = new Map(list.map((rule) => [rule.name, rule]));
+    },
+    (err) => log.debug({ err: err.message }, 'cannot read the detection rules'),
+  );
   // A point may name a rule added a moment ago: look it up (at most once a second per name).
   const lookedUp = new Map<string, number>();
   const lookUp = async (name: string): Promise<Rule | undefined> => {
@@ -53,12 +51,6 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
     rules.set(name, rule);
     return rule;
   };
-  const subscriber = redis.duplicate();
-  subscriber.on('error', () => undefined);
-  subscriber.on('message', reload);
-  subscriber.on('ready', () => void subscriber.subscribe(keys.rulesChanged()).catch(() => undefined));
-  const poll = setInterval(reload, 1000);
-  poll.unref();
 
   // The anomaly database, through the proxy (recorded in its catalog; retried until the proxy answers).
   let databaseReady = false;
@@ -71,7 +63,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
         const exists = shown.status === 200 && (JSON.parse(text) as { results?: { series?: { values?: string[][] }[] }[] }).results?.[0]?.series?.[0]?.values?.some((row) => row[0] === config.detection.database) === true;
         if (exists) databaseReady = true;
         else {
-          const response = await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${config.detection.database.replace(/"/g, '\\"')}"` }) });
+          const response = await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${quoteIdent(config.detection.database)}` }) });
           await response.arrayBuffer();
           databaseReady = response.status === 200;
         }
@@ -84,7 +76,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   void createDatabase();
 
   const processors = new Map<number, ShardProcessor>();
-  const counts = { judged: 0, calibrating: 0, unchecked: 0, 'no-rule': 0 };
+  const counts = { judged: 0, unjudged: 0, 'no-rule': 0 };
   const leases = new ShardLeases(
     redis,
     keys,
@@ -122,12 +114,10 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   report.unref();
 
   return {
-    leases,
     async close() {
-      clearInterval(poll);
+      stopFollowing();
       clearInterval(report);
       databaseReady = true;
-      subscriber.disconnect();
       await leases.stop();
       await sink.close();
       connection.disconnect();

@@ -28,8 +28,6 @@ export interface Judgement {
   readonly score: number;
 }
 
-export const STREAMING_ALGORITHMS: ReadonlySet<string> = new Set(['spot', 'bispot', 'dspot', 'bidspot', 'robust']);
-
 export function newSeriesState(rule: Rule): SeriesState {
   return { algorithm: JSON.stringify(rule.algorithm), recent: [], detector: null, lastAlertAt: 0 };
 }

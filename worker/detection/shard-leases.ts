@@ -38,10 +38,6 @@ export class ShardLeases {
     this.#log = log;
   }
 
-  get owned(): ReadonlyMap<number, string> {
-    return this.#owned;
-  }
-
   start(): void {
     const tick = (): void => {
       this.#running = this.#running.then(() => this.#balance()).catch((err: Error) => this.#log.warn({ err: err.message }, 'shard leases: a round failed'));

@@ -32,8 +32,8 @@ export interface ProcessorContext {
   readonly sink: AnomalySink;
   readonly checkpointInterval: number;
   readonly log: Logger;
-  /** Counts points judged, by outcome (for logs and the benchmark). */
-  readonly counted: (outcome: 'judged' | 'calibrating' | 'unchecked' | 'no-rule', points: number) => void;
+  /** Counts points by outcome: judged, not judged (a detector calibrating, or an algorithm workers do not run), no such rule. */
+  readonly counted: (outcome: 'judged' | 'unjudged' | 'no-rule', points: number) => void;
 }
 
 export class ShardProcessor {
@@ -50,10 +50,6 @@ export class ShardProcessor {
     this.shard = shard;
     this.#token = token;
     this.#ctx = ctx;
-  }
-
-  get series(): number {
-    return this.#states.size;
   }
 
   /** Restores the saved states, then starts taking the shard's batches. */
@@ -96,14 +92,14 @@ export class ShardProcessor {
       const judgement = observe(state, rule, value);
       this.#dirty.add(key);
       if (judgement === null) {
-        this.#ctx.counted(state.detector === null && state.recent.length > 0 && rule.algorithm.type !== 'robust' ? 'calibrating' : 'unchecked', 1);
+        this.#ctx.counted('unjudged', 1);
         continue;
       }
       judged++;
       if (!judgement.anomalous) continue;
       const alert = time - state.lastAlertAt >= rule.cooldown;
       if (alert) state.lastAlertAt = time;
-      await this.#ctx.sink.emit({ rule: ruleName, series: curve, algorithm: rule.algorithm.type, time, value, threshold: judgement.threshold, score: judgement.score }, rule, alert);
+      this.#ctx.sink.emit({ rule: ruleName, series: curve, algorithm: rule.algorithm.type, time, value, threshold: judgement.threshold, score: judgement.score }, rule, alert);
     }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();

@@ -31,7 +31,7 @@ export async function dropMisplaced(ctx: JobContext, services: JobServices, topo
   for (const [index, node] of nodes.entries()) {
     await ctx.checkpoint();
     await ctx.progress('cleanup', index, nodes.length);
-    const readiness = await nodeReadiness(node, services.redis, services.keys, false);
+    const readiness = await nodeReadiness(node, services, false);
     if (!readiness.ready) {
       skipped.push(node.name);
       await ctx.say(`node ${node.name} ${readiness.reason}: skipped (run the cleanup again later)`);
@@ -40,10 +40,7 @@ export async function dropMisplaced(ctx: JobContext, services: JobServices, topo
     const misplaced = await findMisplaced(topology, node, ctx.config.query.timeout, services.hiddenDatabases);
     for (const { db, measurement, owner } of misplaced) {
       await ctx.checkpoint();
-      const reply = await node.statement(`DROP MEASUREMENT ${quoteIdent(measurement)}`, db, ctx.config.query.timeout);
-      const body = reply.body as { results?: { error?: string }[]; error?: string } | null;
-      const error = body?.error ?? body?.results?.[0]?.error;
-      if (reply.status !== 200 || error !== undefined) throw new Error(`${node.name}: DROP MEASUREMENT ${measurement} on ${db}: ${error ?? reply.status}`);
+      await node.rows(`DROP MEASUREMENT ${quoteIdent(measurement)}`, db, ctx.config.query.timeout);
       dropped++;
       await ctx.say(`dropped ${db}.${measurement} from ${node.name} (its owner is ${owner})`);
     }

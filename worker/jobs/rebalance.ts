@@ -8,23 +8,14 @@
 //      sums the nodes' answers, count them twice).
 // Cancelled during the copy, the circle stays in its copy phase (writes to both owners, reads from the
 // old one): consistent, and a new rebalance copies again (a point written twice is stored once).
-import { measurementsOf } from '../../proxy/misplaced.js';
+import { measurementsOwned } from '../../proxy/misplaced.js';
 import type { InfluxNode } from '../../proxy/node.js';
-import { shardKey } from '../../proxy/shard-key.js';
 import { commitRing, ringChanges, switchReads } from '../../proxy/topology-description.js';
 import type { JobContext } from '../job-context.js';
 import { dropMisplaced } from './cleanup.js';
-import { copyMeasurement, Throttle } from '../measurement-copy.js';
-import { forEachConcurrently } from '../concurrently.js';
+import { copyAll, type CopyTask } from '../measurement-copy.js';
 import { waitUntilReady } from '../node-readiness.js';
 import type { JobServices } from './services.js';
-
-export interface MoveTask {
-  readonly db: string;
-  readonly measurement: string;
-  readonly from: InfluxNode;
-  readonly to: InfluxNode;
-}
 
 export async function rebalance(ctx: JobContext, services: JobServices, circleName: string): Promise<Record<string, unknown>> {
   const started = performance.now();
@@ -43,34 +34,28 @@ export async function rebalance(ctx: JobContext, services: JobServices, circleNa
   let moved = 0;
   let copySeconds = 0;
   if (described.phase === 'copy') {
-    const tasks: MoveTask[] = [];
+    const tasks: CopyTask[] = [];
     const holders = circle.nodes.filter((node) => described.members.includes(node.name));
+    const ring = circle;
     for (const node of holders) {
-      await waitUntilReady(ctx, node, services.redis, services.keys, true);
-      for (const { db, measurement } of await measurementsOf(node, ctx.config.query.timeout, services.hiddenDatabases)) {
-        const key = shardKey(db, measurement);
-        const from = circle.memberOwner(key);
-        const to = circle.nextOwner(key);
-        if (from === node && to !== null && to !== from) tasks.push({ db, measurement, from, to });
+      await waitUntilReady(ctx, node, services, true);
+      for (const { db, measurement, key } of await measurementsOwned(node, (k) => ring.memberOwner(k), ctx.config.query.timeout, services.hiddenDatabases)) {
+        const to = ring.nextOwner(key);
+        if (to !== null && to !== node) tasks.push({ db, measurement, source: node, targets: [to] });
       }
     }
     await ctx.say(`circle ${circleName}: ${tasks.length} measurement(s) change owner`);
-    await ctx.progress('copy', 0, tasks.length);
-    const throttle = new Throttle(ctx.config.jobs.copyRate);
     const readyTargets = new Set<InfluxNode>();
     const copyStarted = performance.now();
-    await forEachConcurrently(tasks, ctx.config.jobs.copyConcurrency, async (task) => {
-      await ctx.checkpoint();
-      if (!readyTargets.has(task.to)) {
-        await waitUntilReady(ctx, task.to, services.redis, services.keys, false);
-        readyTargets.add(task.to);
+    await copyAll(ctx, tasks, async (task) => {
+      const to = task.targets[0] as InfluxNode;
+      if (!readyTargets.has(to)) {
+        await waitUntilReady(ctx, to, services, false);
+        readyTargets.add(to);
       }
-      await waitUntilReady(ctx, task.from, services.redis, services.keys, true);
-      const points = await copyMeasurement(ctx, { db: task.db, measurement: task.measurement, source: task.from, targets: [task.to] }, throttle);
-      moved++;
-      ctx.log.debug({ db: task.db, measurement: task.measurement, from: task.from.name, to: task.to.name, points }, 'measurement copied');
-      await ctx.progress('copy', moved, tasks.length);
+      await waitUntilReady(ctx, task.source, services, true);
     });
+    moved = tasks.length;
     copySeconds = (performance.now() - copyStarted) / 1000;
     await ctx.say(`circle ${circleName}: copied ${moved} measurement(s), ${ctx.points} point(s); moving reads to the new owners`);
     await ctx.change(circleName, (current) => switchReads(current, circleName));

@@ -2,14 +2,12 @@
 // write-only first — they take every new write, serve no reads — then each measurement they own is
 // copied from its owner in the source circle, and they serve reads again. Cancelled midway, the nodes
 // stay write-only (reads go to the other circles) until a recovery completes.
-import { measurementsOf } from '../../proxy/misplaced.js';
+import { measurementsOwned } from '../../proxy/misplaced.js';
 import type { InfluxNode } from '../../proxy/node.js';
-import { shardKey } from '../../proxy/shard-key.js';
 import type { Topology } from '../../proxy/topology.js';
 import { updateNode } from '../../proxy/topology-description.js';
 import type { JobContext } from '../job-context.js';
-import { copyMeasurement, Throttle } from '../measurement-copy.js';
-import { forEachConcurrently } from '../concurrently.js';
+import { copyAll, type CopyTask } from '../measurement-copy.js';
 import { nodeReadiness, waitUntilReady } from '../node-readiness.js';
 import type { JobServices } from './services.js';
 
@@ -18,7 +16,7 @@ import type { JobServices } from './services.js';
  * copy from — waited for (a node catching up with the catalog, or replaying, is ready moments later),
  * at most jobs.barrierTimeout.
  */
-export async function sourceCircle(ctx: JobContext, services: JobServices, topology: Topology, excluded: readonly string[], asked: string | undefined): Promise<Topology['circles'][number]> {
+async function sourceCircle(ctx: JobContext, services: JobServices, topology: Topology, excluded: readonly string[], asked: string | undefined): Promise<Topology['circles'][number]> {
   if (asked !== undefined) {
     const circle = topology.circles.find((c) => c.name === asked);
     if (circle === undefined) throw new Error(`no circle named ${asked}`);
@@ -32,7 +30,7 @@ export async function sourceCircle(ctx: JobContext, services: JobServices, topol
     const reasons: string[] = [];
     for (const circle of topology.circles) {
       if (excluded.includes(circle.name)) continue;
-      const readiness = await Promise.all(circle.readNodes.map((node) => nodeReadiness(node, services.redis, services.keys, true)));
+      const readiness = await Promise.all(circle.readNodes.map((node) => nodeReadiness(node, services, true)));
       if (readiness.every((r) => r.ready) && circle.readNodes.every((node) => !node.writeOnly)) return circle;
       reasons.push(...circle.readNodes.flatMap((node, i) => (readiness[i]?.ready ? [] : [`${node.name} ${readiness[i]?.reason ?? ''}`])));
     }
@@ -61,28 +59,19 @@ export async function recovery(ctx: JobContext, services: JobServices, circleNam
   topology = services.topology.build(version);
   const target = topology.circles.find((c) => c.name === circleName) as Topology['circles'][number];
   const targets = new Set<InfluxNode>(target.nodes.filter((n) => names.includes(n.name)));
-  for (const node of targets) await waitUntilReady(ctx, node, services.redis, services.keys, false);
+  for (const node of targets) await waitUntilReady(ctx, node, services, false);
 
   const from = topology.circles.find((c) => c.name === source.name) as Topology['circles'][number];
-  const tasks: { db: string; measurement: string; source: InfluxNode; targets: InfluxNode[] }[] = [];
+  const tasks: CopyTask[] = [];
   for (const node of from.readNodes) {
-    await waitUntilReady(ctx, node, services.redis, services.keys, true);
-    for (const { db, measurement } of await measurementsOf(node, ctx.config.query.timeout, services.hiddenDatabases)) {
-      const key = shardKey(db, measurement);
-      if (from.owner(key) !== node) continue;
+    await waitUntilReady(ctx, node, services, true);
+    for (const { db, measurement, key } of await measurementsOwned(node, (k) => from.owner(k), ctx.config.query.timeout, services.hiddenDatabases)) {
       const owners = target.writeOwners(key).filter((owner) => targets.has(owner));
       if (owners.length > 0) tasks.push({ db, measurement, source: node, targets: owners });
     }
   }
   await ctx.say(`${tasks.length} measurement(s) to copy`);
-  const throttle = new Throttle(ctx.config.jobs.copyRate);
-  let copied = 0;
-  await forEachConcurrently(tasks, ctx.config.jobs.copyConcurrency, async (task) => {
-    await ctx.checkpoint();
-    await copyMeasurement(ctx, task, throttle);
-    await ctx.progress('copy', ++copied, tasks.length);
-  });
-  await ctx.progress('copy', tasks.length, tasks.length);
+  await copyAll(ctx, tasks);
   await ctx.change(circleName, (current) => names.reduce((t, name) => updateNode(t, name, { writeOnly: false }), current));
   await ctx.say(`recovered ${names.join(', ')}: ${tasks.length} measurement(s), ${ctx.points} point(s); serving reads again`);
   return { measurements: tasks.length, points: ctx.points, nodes: names, source: source.name };

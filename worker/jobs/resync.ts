@@ -3,24 +3,24 @@
 // summarises it (point count per series and field, per retention policy); where two owners' summaries
 // differ, each copies its points to the other, so every owner ends with the union.
 import { quoteIdent } from '../../proxy/influxql-tokens.js';
-import { measurementsOf } from '../../proxy/misplaced.js';
-import type { InfluxNode } from '../../proxy/node.js';
-import { shardKey } from '../../proxy/shard-key.js';
+import { measurementsOwned } from '../../proxy/misplaced.js';
+import { writeJson } from '../../proxy/json-lossless.js';
+import { replyError, type InfluxNode } from '../../proxy/node.js';
 import type { JobContext } from '../job-context.js';
 import { copyMeasurement, Throttle } from '../measurement-copy.js';
 import { waitUntilReady } from '../node-readiness.js';
 import type { JobServices } from './services.js';
 
-
 /** A summary of a measurement on a node: its answer to COUNT(*) per series, every retention policy. */
 async function summary(node: InfluxNode, db: string, measurement: string, timeoutMs: number): Promise<string> {
-  const policies = await node.statement(`SHOW RETENTION POLICIES ON ${quoteIdent(db)}`, db, timeoutMs);
-  const names = ((policies.body as { results?: { series?: { values: unknown[][] }[] }[] })?.results?.[0]?.series?.[0]?.values ?? []).map((row) => String(row[0]));
   const parts: string[] = [];
-  for (const rp of names) {
-    const reply = await node.query(`SELECT COUNT(*) FROM ${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(measurement)} GROUP BY *`, timeoutMs, db);
-    if (reply.status !== 200) throw new Error(`${node.name}: counting ${db}.${rp}.${measurement}: ${reply.body}`);
-    parts.push(`${rp}:${reply.body}`);
+  for (const rp of await node.firstColumn(`SHOW RETENTION POLICIES ON ${quoteIdent(db)}`, db, timeoutMs)) {
+    const count = `SELECT COUNT(*) FROM ${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(measurement)} GROUP BY *`;
+    const reply = await node.statement(count, db, timeoutMs);
+    // An error is not a summary: two owners failing alike must not look in sync.
+    const error = replyError(reply);
+    if (error !== null) throw new Error(`${node.name}: ${count}: ${error}`);
+    parts.push(`${rp}:${writeJson(reply.body)}`);
   }
   return parts.join('\n');
 }
@@ -32,10 +32,9 @@ export async function resync(ctx: JobContext, services: JobServices, asked: stri
   const found = new Map<string, { db: string; measurement: string }>();
   for (const circle of circles) {
     for (const node of circle.readNodes) {
-      await waitUntilReady(ctx, node, services.redis, services.keys, true);
-      for (const entry of await measurementsOf(node, ctx.config.query.timeout, services.hiddenDatabases)) {
-        const key = shardKey(entry.db, entry.measurement);
-        if (circle.owner(key) === node) found.set(key, entry);
+      await waitUntilReady(ctx, node, services, true);
+      for (const { db, measurement, key } of await measurementsOwned(node, (k) => circle.owner(k), ctx.config.query.timeout, services.hiddenDatabases)) {
+        found.set(key, { db, measurement });
       }
     }
   }
@@ -46,7 +45,7 @@ export async function resync(ctx: JobContext, services: JobServices, asked: stri
   for (const [key, { db, measurement }] of found) {
     await ctx.checkpoint();
     await ctx.progress('compare', compared, found.size);
-    const owners = circles.map((circle) => circle.owner(key));
+    const owners = topology.owners(key);
     const summaries = await Promise.all(owners.map((owner) => summary(owner, db, measurement, ctx.config.query.timeout)));
     compared++;
     if (summaries.every((s) => s === summaries[0])) continue;
