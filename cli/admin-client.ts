@@ -90,7 +90,7 @@ export class AdminClient {
       return new CliError('IRX_ERR_CLI_ADMIN_OFF', `the admin API of the proxy at ${url} is off: start the proxy with admin.token set (INFLUXRING_ADMIN_TOKEN)`);
     }
     if (code !== null && error !== null && response.status < 500) {
-      return new CliError('IRX_ERR_CLI_ADMIN_REFUSED', error);
+      return new CliError('IRX_ERR_CLI_ADMIN_REFUSED', error, { apiCode: code });
     }
     if (response.status === 404 && code === null) {
       // Not the admin API's own 404: the URL points at something that is not an InfluxRing proxy.

@@ -43,12 +43,12 @@ export interface BatchSenderOptions {
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** `lines 2–5001` (or `line 7`). */
-export function describeLines(batch: Pick<Batch, 'firstLine' | 'lastLine'>): string {
+function describeLines(batch: Pick<Batch, 'firstLine' | 'lastLine'>): string {
   return batch.firstLine === batch.lastLine ? `line ${batch.firstLine}` : `lines ${batch.firstLine}–${batch.lastLine}`;
 }
 
 /** InfluxDB's error text in an answer: the JSON body's `error`, else the X-Influxdb-Error header, else the body. */
-export function influxError(response: ProxyResponse): string {
+function influxError(response: ProxyResponse): string {
   try {
     const parsed = JSON.parse(response.text) as { error?: unknown; message?: unknown };
     const text = parsed.error ?? parsed.message;
@@ -63,7 +63,7 @@ export function influxError(response: ProxyResponse): string {
 }
 
 /** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or null without a usable one. */
-export function retryAfterMs(value: string | string[] | undefined, now: number = Date.now()): number | null {
+function retryAfterMs(value: string | string[] | undefined, now: number = Date.now()): number | null {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined || text.trim() === '') return null;
   if (/^\d+$/.test(text.trim())) return Math.min(Number(text.trim()) * 1000, MAX_RETRY_AFTER_MS);

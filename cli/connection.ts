@@ -39,7 +39,7 @@ export const USER_FLAGS: readonly FlagSpec[] = [
 ];
 
 /** The local cluster file that `npm start` writes. */
-export function localClusterFile(env: NodeJS.ProcessEnv): string {
+function localClusterFile(env: NodeJS.ProcessEnv): string {
   const dir = env.INFLUXRING_LOCAL_DIR;
   return join(dir !== undefined && dir !== '' ? dir : join(projectRoot(), '.local', 'cluster'), 'cluster.json');
 }
@@ -75,7 +75,7 @@ function readLocalCluster(file: string): LocalCluster | null {
 }
 
 /** A URL as given, checked and without its trailing slash. */
-export function normalizeUrl(given: string, source: string): string {
+function normalizeUrl(given: string, source: string): string {
   let url: URL;
   try {
     url = new URL(given);

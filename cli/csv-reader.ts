@@ -31,7 +31,7 @@ const QUOTED = 2;
 const QUOTE_IN_QUOTED = 3;
 
 /** Records longest accepted by default (characters), far above any real row. */
-export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
+const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
 
 export class CsvParser {
   private readonly maxRecordChars: number;

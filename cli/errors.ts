@@ -38,10 +38,13 @@ export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
   readonly exitCode: ExitCode;
+  /** The admin API's own code when it refused (IRX_ERR_ADMIN_NOT_FOUND, …), else null. */
+  readonly apiCode: string | null;
 
-  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; apiCode?: string }) {
     super(message, options);
     this.code = code;
+    this.apiCode = options?.apiCode ?? null;
     this.exitCode = CLI_ERRORS[code].exitCode;
   }
 }

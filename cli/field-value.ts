@@ -15,7 +15,7 @@ const MAX_INT64 = '9223372036854775807';
 const MIN_INT64_DIGITS = '9223372036854775808';
 
 /** A float cell as line protocol (the shortest text of the same double), or null. */
-export function floatText(cell: string): string | null {
+function floatText(cell: string): string | null {
   const text = cell.trim();
   if (!FLOAT.test(text)) return null;
   const value = Number(text);
@@ -23,7 +23,7 @@ export function floatText(cell: string): string | null {
 }
 
 /** An integer cell as line protocol (`42i`), or null when not an integer or outside int64. */
-export function integerText(cell: string): string | null {
+function integerText(cell: string): string | null {
   const text = cell.trim();
   if (!INTEGER.test(text)) return null;
   const negative = text.charCodeAt(0) === 0x2d;
@@ -36,7 +36,7 @@ export function integerText(cell: string): string | null {
 }
 
 /** A boolean cell (true/false/t/f, any case) as line protocol, or null. */
-export function booleanText(cell: string): string | null {
+function booleanText(cell: string): string | null {
   switch (cell.trim().toLowerCase()) {
     case 'true':
     case 't':
@@ -49,11 +49,6 @@ export function booleanText(cell: string): string | null {
   }
 }
 
-/** A string cell as line protocol: quoted, `\` and `"` escaped. Every cell is a valid string. */
-export function stringText(cell: string): string {
-  return quoteString(cell);
-}
-
 /** A cell as a field value of `type`, or null when it is not one. */
 export function fieldText(type: FieldType, cell: string): string | null {
   switch (type) {
@@ -64,7 +59,8 @@ export function fieldText(type: FieldType, cell: string): string | null {
     case 'boolean':
       return booleanText(cell);
     case 'string':
-      return stringText(cell);
+      // Every cell is a valid string: quoted, `\` and `"` escaped.
+      return quoteString(cell);
   }
 }
 

@@ -122,6 +122,23 @@ export function requireFlag(flags: ParsedFlags, name: string, what: string): str
   return value;
 }
 
+/** The string flags among `names` that were given, as an object (for an admin API body). */
+export function givenStrings(flags: ParsedFlags, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = flags.string(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
+}
+
+/** A flag's value as a whole number from 1 to `max`; a usage error naming the flag otherwise. */
+export function positiveInteger(flag: string, value: string, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw usageError(`--${flag} "${value}": expected a whole number from 1 to ${max}`);
+  return n;
+}
+
 /** A `true|false` flag's value, or null when not given. */
 export function booleanValue(flags: ParsedFlags, name: string): boolean | null {
   const value = flags.string(name);

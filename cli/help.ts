@@ -10,7 +10,7 @@ function flagColumn(spec: FlagSpec): string {
 }
 
 /** The flags of a command, one aligned line each. */
-export function formatFlags(specs: readonly FlagSpec[]): string[] {
+function formatFlags(specs: readonly FlagSpec[]): string[] {
   const width = Math.max(0, ...specs.map((spec) => flagColumn(spec).length));
   return specs.map((spec) => `  ${flagColumn(spec).padEnd(width)}  ${spec.help}${spec.repeated ? ' (repeatable)' : ''}`);
 }
@@ -43,7 +43,7 @@ export function toolHelp(commands: readonly Command[], version: string): string 
 }
 
 /** Edit distance between two words (insertions, deletions, substitutions). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -2,7 +2,7 @@
 // command line alone can tell is refused here, before the file is opened or the proxy is called.
 import { usageError } from './errors.js';
 import { FIELD_TYPES, type FieldType } from './field-value.js';
-import type { FlagSpec, ParsedFlags } from './flags.js';
+import { positiveInteger, type FlagSpec, type ParsedFlags } from './flags.js';
 import type { ProgressMode } from './progress.js';
 import { PRECISIONS, TIME_FORMATS, type Precision, type TimeFormat } from './time-value.js';
 
@@ -50,12 +50,6 @@ export interface ImportOptions {
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw usageError(`--${flag} "${value}": expected one of ${allowed.join(', ')}`);
-}
-
-function positiveInteger(flag: string, value: string, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw usageError(`--${flag} "${value}": expected a whole number from 1 to ${max}`);
-  return n;
 }
 
 function noDuplicates(flag: string, columns: readonly string[]): void {

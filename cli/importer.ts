@@ -19,7 +19,7 @@ import type { ProxyClient } from './proxy-client.js';
 import { RowEncoder } from './row-encoder.js';
 
 /** Rows the field types are inferred from. */
-export const INFER_ROWS = 1000;
+const INFER_ROWS = 1000;
 
 export interface ImportStreams {
   readonly stdin: Readable;

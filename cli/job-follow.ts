@@ -19,7 +19,7 @@ export interface FollowOptions {
 }
 
 /** The message printed when following stops on Ctrl-C. */
-export function interruptedMessage(id: string): string {
+function interruptedMessage(id: string): string {
   return `stopped following job ${id}; it goes on in its worker. Cancel it with: influxring jobs cancel ${id}`;
 }
 
@@ -60,7 +60,7 @@ export async function followJob(admin: AdminClient, started: JobView, context: C
         detail = await admin.get<JobDetail>(`/admin/jobs/${encodeURIComponent(id)}`);
         unreachableSince = null;
       } catch (err) {
-        if (err instanceof CliError && err.code === 'IRX_ERR_CLI_ADMIN_REFUSED') {
+        if (err instanceof CliError && err.apiCode === 'IRX_ERR_ADMIN_NOT_FOUND') {
           throw new CliError('IRX_ERR_CLI_JOB_FAILED', `job ${id} is gone (${err.message}): it was cancelled before a worker took it, or removed`);
         }
         if (!(err instanceof CliError) || err.code !== 'IRX_ERR_CLI_PROXY_UNREACHABLE') throw err;

@@ -3,6 +3,7 @@
 // commands, `jobs` and `status`.
 import type { JobView } from './admin-views.js';
 import { formatCount, formatElapsed } from './format.js';
+import { barLine } from './progress.js';
 
 /** `rebalance of circle-a`, `recovery of node a1`, `resync of circle-a, circle-b`. */
 export function jobSubject(job: Pick<JobView, 'type' | 'node' | 'circles'>): string {
@@ -55,9 +56,6 @@ export function jobDurationMs(job: Pick<JobView, 'startedAt' | 'finishedAt'>, no
   return Math.max(0, end - Date.parse(job.startedAt));
 }
 
-const BAR_FULL = '█';
-const BAR_EMPTY = '░';
-
 /** The terminal line while following: `[████░░░░]  30%  copy 3/10, 1,234 points  running 12.00 s`. */
 export function formatJobBar(job: JobView, columns: number, now: number = Date.now()): string {
   const percent = jobPercent(job);
@@ -69,11 +67,7 @@ export function formatJobBar(job: JobView, columns: number, now: number = Date.n
   ]
     .filter((part) => part !== null)
     .join('  ');
-  const room = columns - text.length - 3;
-  if (percent === null || room < 10) return text.slice(0, Math.max(0, columns - 1));
-  const width = Math.min(30, room);
-  const full = Math.round((percent / 100) * width);
-  return `[${BAR_FULL.repeat(full)}${BAR_EMPTY.repeat(width - full)}] ${text}`;
+  return barLine(percent, text, columns);
 }
 
 /** A log line while following: `job 12: running, copy 3/10 (30%), 1,234 points`. */

@@ -11,6 +11,21 @@ export interface ProgressView {
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
+const BAR_FULL = '█';
+const BAR_EMPTY = '░';
+
+/**
+ * A terminal progress line fit to `columns`: `[████░░░░] ` before `text` when the percentage is known
+ * and there is room (`text` should start with the percentage), else `text` alone, cut to fit.
+ */
+export function barLine(percent: number | null, text: string, columns: number): string {
+  const room = columns - text.length - 3;
+  if (percent === null || room < 10) return text.slice(0, Math.max(0, columns - 1));
+  const width = Math.min(30, room);
+  const full = Math.round((percent / 100) * width);
+  return `[${BAR_FULL.repeat(full)}${BAR_EMPTY.repeat(width - full)}] ${text}`;
+}
+
 /** The stream progress goes to (process.stderr, or a test's). */
 export interface ProgressStream {
   write(text: string): unknown;

@@ -12,7 +12,7 @@ export const PRECISIONS: readonly Precision[] = ['s', 'ms', 'us', 'ns'];
 const ZEROS: Record<Precision, string> = { s: '000000000', ms: '000000', us: '000', ns: '' };
 const MAX_NANOS = '9223372036854775806';
 const MAX_NANOS_BIG = 9223372036854775806n;
-export const TIME_RANGE_TEXT = '1677-09-21T00:12:43.145224194Z to 2262-04-11T23:47:16.854775806Z';
+const TIME_RANGE_TEXT = '1677-09-21T00:12:43.145224194Z to 2262-04-11T23:47:16.854775806Z';
 
 const INTEGER = /^[+-]?\d+$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
@@ -34,7 +34,7 @@ function beyondRange(d: string): boolean {
 }
 
 /** An integer epoch in `unit` as nanoseconds. */
-export function integerNanos(text: string, unit: Precision): TimeResult {
+function integerNanos(text: string, unit: Precision): TimeResult {
   if (!INTEGER.test(text)) return SYNTAX;
   const negative = text.charCodeAt(0) === 0x2d;
   let start = negative || text.charCodeAt(0) === 0x2b ? 1 : 0;
@@ -47,7 +47,7 @@ export function integerNanos(text: string, unit: Precision): TimeResult {
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(year: number, month: number, day: number): number {
+function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;

@@ -34,8 +34,8 @@ export class Cluster {
   #topology: Topology;
   readonly #nodes = new Map<string, InfluxNode>();
   readonly #parts = new Map<InfluxNode, NodeParts>();
-  /** Requests in flight per topology version. */
-  readonly #inUse = new Map<number, number>();
+  /** Older topologies that requests still hold (the current one is not in it). */
+  readonly #older = new Set<Topology>();
   /** Nodes gone from the topology, closed once no request holds a version that has them. */
   #retired: { node: InfluxNode; before: number }[] = [];
   readonly #listeners: ChangeListener[] = [];
@@ -73,21 +73,20 @@ export class Cluster {
   /** The topology for a request, held until `end`. */
   begin(): Topology {
     const topology = this.#topology;
-    this.#inUse.set(topology.version, (this.#inUse.get(topology.version) ?? 0) + 1);
+    topology.held++;
     return topology;
   }
 
   end(topology: Topology): void {
-    const left = (this.#inUse.get(topology.version) ?? 1) - 1;
-    if (left > 0) this.#inUse.set(topology.version, left);
-    else this.#inUse.delete(topology.version);
-    if (this.#retired.length > 0) void this.#closeRetired();
+    topology.held--;
+    // Only the last request of an older topology can let retired nodes go.
+    if (topology.held === 0 && topology !== this.#topology && this.#older.delete(topology) && this.#retired.length > 0) void this.#closeRetired();
   }
 
   /** The oldest topology version a request of this process still uses (the current one when idle). */
   oldestVersionInUse(): number {
     let oldest = this.#topology.version;
-    for (const version of this.#inUse.keys()) oldest = Math.min(oldest, version);
+    for (const topology of this.#older) oldest = Math.min(oldest, topology.version);
     return oldest;
   }
 
@@ -97,6 +96,7 @@ export class Cluster {
     const previous = this.#topology;
     const next = this.#build(description);
     this.#topology = next;
+    if (previous.held > 0) this.#older.add(previous);
     const current = new Set(next.nodes);
     for (const node of previous.nodes) {
       if (!current.has(node)) this.#retired.push({ node, before: next.version });
@@ -113,7 +113,7 @@ export class Cluster {
     for (const circle of description.circles) {
       for (const node of circle.nodes) {
         let existing = this.#nodes.get(node.name);
-        if (existing !== undefined && (existing.url !== node.url.replace(/\/+$/, '') || existing.circle !== circle.name || existing.credentials !== `${node.username}:${node.password}`)) {
+        if (existing !== undefined && !existing.serves(node, circle.name)) {
           // Same name, another server: a new node (the old one is retired with its version).
           this.#nodes.delete(node.name);
           existing = undefined;

@@ -107,6 +107,11 @@ export class InfluxNode {
     this.#gzipHeaders = { ...this.#plainHeaders, 'content-encoding': 'gzip' };
   }
 
+  /** Whether this node is the server `config` describes in `circle` (else a node of that name is another one). */
+  serves(config: NodeConfig, circle: string): boolean {
+    return this.url === config.url.replace(/\/+$/, '') && this.circle === circle && this.credentials === `${config.username}:${config.password}`;
+  }
+
   /** Data goes straight to the node (not to its replay buffer). */
   get live(): boolean {
     return this.healthy && !this.buffering;

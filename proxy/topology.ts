@@ -17,6 +17,8 @@ export class Topology {
   readonly nodeIndex: ReadonlyMap<InfluxNode, number>;
   /** Owners of the lines of a write, by measurement bytes. */
   readonly measurementOwners: MeasurementOwners;
+  /** Requests holding this topology now (Cluster.begin/end). */
+  held = 0;
   readonly #owners = new Map<string, readonly InfluxNode[]>();
   readonly #cacheSize: number;
 

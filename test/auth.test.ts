@@ -17,7 +17,8 @@ import { createProxy, type Proxy } from '../proxy/server.js';
 import { influxCli } from './helpers/influx-cli.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { post, selectRows, type Answer, type Credentials, type Row } from './helpers/influx.js';
-import { metric } from './helpers/load.js';
+import { admin, ADMIN_TOKEN } from './helpers/admin.js';
+import { metric, proxyHealth, waitUntil, type ProxyHealth } from './helpers/load.js';
 
 const USER = 'writer';
 // a colon and a space: Basic auth splits at the first colon only
@@ -271,8 +272,6 @@ describe('nodes that require auth', () => {
     await secured?.stop();
   });
 
-  const ADMIN_TOKEN = 'admin-token-for-auth-tests';
-
   /** A proxy for `secured` with the admin API on, on its own port. */
   async function adminProxy(): Promise<{ proxy: Proxy; url: string }> {
     const port = await freePort();
@@ -287,23 +286,19 @@ describe('nodes that require auth', () => {
   /** Sets every node's credentials through the admin API (the topology in Redis, followed live). */
   async function setCredentials(url: string, credentials: { username: string; password: string }): Promise<void> {
     for (const node of secured.nodes.flat()) {
-      const response = await fetch(`${url}/admin/nodes/${node.name}`, {
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(credentials),
-      });
-      expect(response.status, await response.clone().text()).toBe(200);
-      expect(await response.json()).toMatchObject({ name: node.name, username: credentials.username, hasPassword: true });
+      const answer = await admin(url, 'PATCH', `/admin/nodes/${node.name}`, credentials);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body).toMatchObject({ name: node.name, username: credentials.username, hasPassword: true });
     }
   }
 
-  async function waitForHealth(url: string, status: string): Promise<{ status: string; circles: { nodes: { healthy: boolean; lastError: string | null }[] }[] }> {
-    let health = { status: '', circles: [] as { nodes: { healthy: boolean; lastError: string | null }[] }[] };
-    for (let attempt = 0; attempt < 100 && health.status !== status; attempt++) {
-      health = (await (await fetch(`${url}/health`)).json()) as typeof health;
-      if (health.status !== status) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return health;
+  /** /health once its status is `status` and `also` holds (or after 10 s, whatever it is then). */
+  async function waitForHealth(url: string, status: string, also: (health: ProxyHealth) => boolean = () => true): Promise<ProxyHealth> {
+    await waitUntil(`/health ${status}`, async () => {
+      const health = await proxyHealth(url);
+      return health.status === status && also(health);
+    }, 10_000).catch(() => undefined);
+    return proxyHealth(url);
   }
 
   it('startCluster could not create the databases on auth-enabled nodes (helper limitation, worked around here)', async () => {
@@ -338,11 +333,7 @@ describe('nodes that require auth', () => {
     const { url } = await adminProxy();
     await setCredentials(url, { username: ADMIN.u, password: 'not-the-password' });
     // (a node whose credentials change is a new node to the proxy: unhealthy until its first check)
-    let health = await waitForHealth(url, 'warn');
-    for (let attempt = 0; attempt < 50 && !health.circles.flatMap((c) => c.nodes).every((node) => /401/.test(node.lastError ?? '')); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      health = await waitForHealth(url, 'warn');
-    }
+    const health = await waitForHealth(url, 'warn', (h) => h.circles.flatMap((c) => c.nodes).every((node) => /401/.test(node.lastError ?? '')));
     expect(health.status).toBe('warn');
     for (const node of health.circles.flatMap((c) => c.nodes)) {
       expect(node.healthy).toBe(false);

@@ -11,9 +11,7 @@ const t = operationsTest();
 
 describe('influxring: operations followed to the end', () => {
   it('nodes add, then rebalance with progress until it completes; a failing job exits 1 with its reason', async () => {
-    const c = await t.startCluster({ circles: [2], config: { admin: { token: ADMIN_TOKEN } } });
-    expect((await fetch(`${c.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) })).status).toBe(200);
-    t.startWorker(c);
+    const { cluster: c } = await t.startOperable([2]);
     const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--proxy', c.url, '--token', ADMIN_TOKEN], { timeoutMs: 60_000 });
     const load = t.startLoad({ url: c.url, name: 'cli-jobs', measurements: Array.from({ length: 12 }, (_, i) => `cj_${i}`), writers: 2, batchLines: 200 });
     await load.progress(40);

@@ -5,7 +5,7 @@
 // never returns less than what was acknowledged before it started; a node removed the same way; a rebalance cancelled midway
 // leaves the cluster consistent and runs again to the end.
 import { describe, expect, it } from 'vitest';
-import { admin, ADMIN_TOKEN, type JobState, waitForJob } from './helpers/admin.js';
+import { admin, type JobState, waitForJob } from './helpers/admin.js';
 import type { TestCluster } from './helpers/cluster.js';
 import { count } from './helpers/influx.js';
 import { expectAckedEverywhere, type Load, waitUntil } from './helpers/load.js';
@@ -19,12 +19,9 @@ let worker: OwnedProcess;
 const MEASUREMENTS = Array.from({ length: 24 }, (_, i) => `rb_${i}`);
 
 async function startOperable(circles: number[], config: Record<string, unknown> = {}): Promise<TestCluster> {
-  const c = await t.startCluster({ circles, config: { admin: { token: ADMIN_TOKEN }, jobs: { barrierTimeout: '20s' }, ...config } });
-  // through the proxy: the database is in the catalog, so a node that joins gets it first
-  const created = await fetch(`${c.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) });
-  expect(created.status).toBe(200);
-  worker = t.startWorker(c);
-  return c;
+  const started = await t.startOperable(circles, config);
+  worker = started.worker;
+  return started.cluster;
 }
 
 /** Sums the load's points through the proxy, measurement by measurement. */

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { admin, ADMIN_TOKEN } from './helpers/admin.js';
+import { admin } from './helpers/admin.js';
 import type { TestCluster } from './helpers/cluster.js';
 import { selectRows, sortRows } from './helpers/influx.js';
 import { expectAckedEverywhere, waitUntil } from './helpers/load.js';
@@ -16,11 +16,7 @@ const t = operationsTest();
 const MEASUREMENTS = Array.from({ length: 12 }, (_, i) => `rc_${i}`);
 
 async function startOperable(circles: number[]): Promise<TestCluster> {
-  const c = await t.startCluster({ circles, config: { admin: { token: ADMIN_TOKEN }, jobs: { barrierTimeout: '20s' } } });
-  const created = await fetch(`${c.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) });
-  expect(created.status).toBe(200);
-  t.startWorker(c);
-  return c;
+  return (await t.startOperable(circles)).cluster;
 }
 
 async function write(url: string, body: string): Promise<void> {

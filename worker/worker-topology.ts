@@ -28,7 +28,7 @@ export class WorkerTopology {
     for (const circle of description.circles) {
       for (const node of circle.nodes) {
         let existing = this.#nodes.get(node.name);
-        if (existing !== undefined && (existing.url !== node.url.replace(/\/+$/, '') || existing.credentials !== `${node.username}:${node.password}` || existing.circle !== circle.name)) {
+        if (existing !== undefined && !existing.serves(node, circle.name)) {
           void existing.close();
           existing = undefined;
         }

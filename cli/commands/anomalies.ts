@@ -3,7 +3,7 @@
 import { withAdmin } from '../admin-client.js';
 import type { Command } from '../command.js';
 import { ADMIN_CONNECTION_FLAGS } from '../connection.js';
-import { requirePositionals } from '../flags.js';
+import { givenStrings, positiveInteger, requirePositionals } from '../flags.js';
 import { formatTable, JSON_FLAG, printedJson } from '../output.js';
 
 interface AnomalyView {
@@ -37,11 +37,9 @@ export const anomaliesCommand: Command = {
   notes: ['Example:', '  influxring anomalies --rule web-cpu --since 2026-11-21T00:00:00Z'],
   async run(flags, context) {
     requirePositionals(flags, []);
-    const query = new URLSearchParams();
-    for (const name of ['rule', 'since', 'limit']) {
-      const value = flags.string(name);
-      if (value !== null) query.set(name, value);
-    }
+    const limit = flags.string('limit');
+    if (limit !== null) positiveInteger('limit', limit, 10_000);
+    const query = new URLSearchParams(givenStrings(flags, ['rule', 'since', 'limit']));
     await withAdmin(flags, context.env, async (admin) => {
       const answer = await admin.get<{ anomalies: AnomalyView[] }>(`/admin/anomalies${query.size > 0 ? `?${query.toString()}` : ''}`);
       if (printedJson(flags, context.stdout, answer)) return;

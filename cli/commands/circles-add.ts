@@ -6,11 +6,11 @@ import type { CircleView } from '../admin-views.js';
 import type { Command } from '../command.js';
 import { ADMIN_CONNECTION_FLAGS } from '../connection.js';
 import { usageError } from '../errors.js';
-import { requirePositionals } from '../flags.js';
+import { givenStrings, requirePositionals } from '../flags.js';
 import { listCell } from '../output.js';
 
 /** `a3=http://10.0.0.7:8086` → name and URL. */
-export function parseNodeSpec(spec: string): { name: string; url: string } {
+function parseNodeSpec(spec: string): { name: string; url: string } {
   const eq = spec.indexOf('=');
   if (eq <= 0 || eq === spec.length - 1) throw usageError(`--node "${spec}": write NAME=URL, e.g. --node c1=http://10.0.0.7:8086`);
   return { name: spec.slice(0, eq), url: spec.slice(eq + 1) };
@@ -38,8 +38,7 @@ export const circlesAddCommand: Command = {
     const specs = flags.strings('node');
     if (specs.length === 0) throw usageError('give the circle\'s nodes with --node NAME=URL (at least one)');
     const credentials = {
-      ...(flags.string('username') !== null ? { username: flags.string('username') } : {}),
-      ...(flags.string('password') !== null ? { password: flags.string('password') } : {}),
+      ...givenStrings(flags, ['username', 'password']),
     };
     const nodes = specs.map((spec) => ({ ...parseNodeSpec(spec), ...credentials }));
     const filled = flags.boolean('filled');

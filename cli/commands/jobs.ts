@@ -3,8 +3,7 @@ import { withAdmin } from '../admin-client.js';
 import type { JobList } from '../admin-views.js';
 import type { Command } from '../command.js';
 import { ADMIN_CONNECTION_FLAGS } from '../connection.js';
-import { usageError } from '../errors.js';
-import { requirePositionals } from '../flags.js';
+import { positiveInteger, requirePositionals } from '../flags.js';
 import { jobSubject, progressText, stateText } from '../job-progress.js';
 import { formatTable, JSON_FLAG, printedJson } from '../output.js';
 
@@ -21,8 +20,7 @@ export const jobsCommand: Command = {
   notes: ['Example:', '  influxring jobs'],
   async run(flags, context) {
     requirePositionals(flags, []);
-    const limit = flags.string('limit') ?? '100';
-    if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw usageError(`--limit "${limit}": expected a whole number from 1 to 1000`);
+    const limit = positiveInteger('limit', flags.string('limit') ?? '100', 1000);
     await withAdmin(flags, context.env, async (admin) => {
       const list = await admin.get<JobList>(`/admin/jobs?limit=${limit}`);
       if (printedJson(flags, context.stdout, list)) return;

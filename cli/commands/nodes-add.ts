@@ -4,7 +4,7 @@ import { withAdmin } from '../admin-client.js';
 import type { NodeView } from '../admin-views.js';
 import type { Command } from '../command.js';
 import { ADMIN_CONNECTION_FLAGS } from '../connection.js';
-import { requireFlag, requirePositionals } from '../flags.js';
+import { givenStrings, requireFlag, requirePositionals } from '../flags.js';
 
 export const nodesAddCommand: Command = {
   name: 'nodes add',
@@ -30,8 +30,7 @@ export const nodesAddCommand: Command = {
     const body = {
       name: requireFlag(flags, 'name', "the node's name"),
       url: requireFlag(flags, 'url', "the node's InfluxDB URL"),
-      ...(flags.string('username') !== null ? { username: flags.string('username') } : {}),
-      ...(flags.string('password') !== null ? { password: flags.string('password') } : {}),
+      ...givenStrings(flags, ['username', 'password']),
     };
     await withAdmin(flags, context.env, async (admin) => {
       const node = await admin.post<NodeView>(`/admin/circles/${encodeURIComponent(circle)}/nodes`, body);

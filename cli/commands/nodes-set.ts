@@ -5,7 +5,7 @@ import type { NodeView } from '../admin-views.js';
 import type { Command } from '../command.js';
 import { ADMIN_CONNECTION_FLAGS } from '../connection.js';
 import { usageError } from '../errors.js';
-import { booleanValue, requirePositionals } from '../flags.js';
+import { booleanValue, givenStrings, requirePositionals } from '../flags.js';
 import { nodeLine } from './nodes.js';
 
 export const nodesSetCommand: Command = {
@@ -33,9 +33,7 @@ export const nodesSetCommand: Command = {
     const change = {
       ...(writeOnly !== null ? { writeOnly } : {}),
       ...(maintenance !== null ? { maintenance } : {}),
-      ...(flags.string('url') !== null ? { url: flags.string('url') } : {}),
-      ...(flags.string('username') !== null ? { username: flags.string('username') } : {}),
-      ...(flags.string('password') !== null ? { password: flags.string('password') } : {}),
+      ...givenStrings(flags, ['url', 'username', 'password']),
     };
     if (Object.keys(change).length === 0) throw usageError('nothing to change: give --write-only, --maintenance, --url, --username or --password');
     await withAdmin(flags, context.env, async (admin) => {

@@ -8,8 +8,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createHashRing } from '../../proxy/hash-ring.js';
-import { shardKey } from '../../proxy/shard-key.js';
 import { projectRoot } from '../../proxy/version.js';
 import { startProcess, waitFor, type OwnedProcess } from './child-process.js';
 import { portOr } from './free-port.js';
@@ -112,6 +110,7 @@ async function main(): Promise<void> {
     });
   }
   await adoptNodes(proxyUrl, adminToken, running.nodes);
+  const cpuOwners = await ownersOf(proxyUrl, adminToken, 'demo', 'cpu');
 
   const lines = [
     '',
@@ -130,10 +129,7 @@ async function main(): Promise<void> {
     `  influx -host 127.0.0.1 -port ${proxyUrl.split(':').pop() ?? '7076'} -database demo -execute 'SELECT * FROM cpu'`,
     `  curl -s '${proxyUrl}/query?db=demo' --data-urlencode 'q=SELECT * FROM cpu'`,
     'or from its owner node in each circle:',
-    ...CIRCLES.map((circle) => {
-      const owner = circle.nodes[createHashRing('ketama', circle.nodes, 'idx').owner(shardKey('demo', 'cpu'))] as string;
-      return `  influx -host 127.0.0.1 -port ${(byName.get(owner) as InfluxdServer).port} -database demo -execute 'SELECT * FROM cpu'`;
-    }),
+    ...cpuOwners.map((url) => `  influx -host ${url.hostname} -port ${url.port} -database demo -execute 'SELECT * FROM cpu'`),
     'Cluster state and operations (the CLI finds this cluster by itself):',
     '  npx influxring status',
     `  curl -s ${proxyUrl}/health`,
@@ -170,6 +166,15 @@ async function adoptNodes(proxyUrl: string, token: string, nodes: readonly Influ
     await fetch(`${proxyUrl}/admin/nodes/${node.name}`, { method: 'PATCH', headers, body: JSON.stringify({ url: node.url }) });
     process.stdout.write(`node ${node.name} is on ${node.url} this time (was ${url}): topology updated\n`);
   }
+}
+
+/** The URL of the node that owns a measurement in each circle, as the proxy routes now (the topology may have changed since the first start). */
+async function ownersOf(proxyUrl: string, token: string, db: string, measurement: string): Promise<URL[]> {
+  const headers = { authorization: `Bearer ${token}` };
+  const replica = (await (await fetch(`${proxyUrl}/admin/replica?${new URLSearchParams({ db, measurement }).toString()}`, { headers })).json()) as { circles?: { owner: string }[] };
+  const nodes = (await (await fetch(`${proxyUrl}/admin/nodes`, { headers })).json()) as { nodes?: { name: string; url: string }[] };
+  const urls = new Map((nodes.nodes ?? []).map((node) => [node.name, node.url]));
+  return (replica.circles ?? []).flatMap(({ owner }) => (urls.has(owner) ? [new URL(urls.get(owner) as string)] : []));
 }
 
 let stopping = false;

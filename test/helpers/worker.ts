@@ -5,8 +5,9 @@ import { expect } from 'vitest';
 import { startProcess, type OwnedProcess } from '../../deploy/local/child-process.js';
 import { startInfluxd, type InfluxdServer } from '../../deploy/local/influxd.js';
 import { projectRoot } from '../../proxy/version.js';
-import { admin, waitForJob, type JobState } from './admin.js';
+import { admin, ADMIN_TOKEN, waitForJob, type JobState } from './admin.js';
 import type { TestCluster } from './cluster.js';
+import { measurements } from './influx.js';
 import { faultTest, type FaultTest } from './load.js';
 
 /** `env`: INFLUXRING_* settings over the configuration file's. */
@@ -20,6 +21,12 @@ export function startWorker(cluster: TestCluster, name = 'worker', env: Record<s
 
 /** A fault test that also runs workers and extra influxd nodes, stopped first in its cleanup. */
 export interface OperationsTest extends FaultTest {
+  /**
+   * A cluster ready for operations: the admin API on (ADMIN_TOKEN), jobs.barrierTimeout 20 s, `config`
+   * over that, the database demo created through the proxy (so it is in the catalog and a node that
+   * joins gets it first), and a worker.
+   */
+  startOperable(circles: number[], config?: Record<string, unknown>): Promise<{ cluster: TestCluster; worker: OwnedProcess }>;
   startWorker(cluster: TestCluster, name?: string, env?: Record<string, string>): OwnedProcess;
   /** An influxd that is not in the topology yet (to add), in the cluster's directory. */
   startExtraNode(cluster: TestCluster, name: string): Promise<InfluxdServer>;
@@ -34,12 +41,19 @@ export function operationsTest(): OperationsTest {
       for (const node of extras.splice(0)) await node.stop();
     },
   });
+  const startWorkerOf = (cluster: TestCluster, name = 'worker', env: Record<string, string> = {}): OwnedProcess => {
+    const worker = startWorker(cluster, name, env);
+    workers.push(worker);
+    return worker;
+  };
   return Object.assign(t, {
-    startWorker(cluster: TestCluster, name = 'worker', env: Record<string, string> = {}): OwnedProcess {
-      const worker = startWorker(cluster, name, env);
-      workers.push(worker);
-      return worker;
+    async startOperable(circles: number[], config: Record<string, unknown> = {}): Promise<{ cluster: TestCluster; worker: OwnedProcess }> {
+      const cluster = await t.startCluster({ circles, config: { admin: { token: ADMIN_TOKEN }, jobs: { barrierTimeout: '20s' }, ...config } });
+      const created = await fetch(`${cluster.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) });
+      expect(created.status).toBe(200);
+      return { cluster, worker: startWorkerOf(cluster) };
     },
+    startWorker: startWorkerOf,
     async startExtraNode(cluster: TestCluster, name: string): Promise<InfluxdServer> {
       const node = await startInfluxd({ name, dir: join(cluster.dir, name) });
       extras.push(node);
@@ -60,10 +74,6 @@ export async function runJob(url: string, request: Record<string, unknown>, expe
 /** The measurements each node holds in `db`, by node name. */
 export async function measurementsByNode(nodes: readonly { name: string; url: string }[], db: string): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const node of nodes) {
-    const response = await fetch(`${node.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'SHOW MEASUREMENTS', db }) });
-    const body = (await response.json()) as { results: { series?: { values: string[][] }[] }[] };
-    out[node.name] = (body.results[0]?.series?.[0]?.values ?? []).map((row) => row[0] as string);
-  }
+  for (const node of nodes) out[node.name] = await measurements(node.url, db);
   return out;
 }

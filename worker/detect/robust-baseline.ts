@@ -38,25 +38,30 @@ function select(a: Float64Array, k: number): number {
   return a[k] as number;
 }
 
-/** Median of `values` (not changed). */
-export function median(values: ArrayLike<number>): number {
-  const n = values.length;
+/** Median of `a`, rearranging it. */
+function medianInPlace(a: Float64Array): number {
+  const n = a.length;
   if (n === 0) return NaN;
-  const copy = Float64Array.from(values);
   const mid = n >> 1;
-  const upper = select(copy, mid);
+  const upper = select(a, mid);
   if (n % 2 === 1) return upper;
   // The largest of the lower half: after selecting `mid`, everything before it is not larger.
   let lower = -Infinity;
-  for (let i = 0; i < mid; i++) if ((copy[i] as number) > lower) lower = copy[i] as number;
+  for (let i = 0; i < mid; i++) if ((a[i] as number) > lower) lower = a[i] as number;
   return (lower + upper) / 2;
 }
 
-/** Median and scaled MAD of `values`. */
+/** Median of `values` (not changed). */
+export function median(values: ArrayLike<number>): number {
+  return medianInPlace(Float64Array.from(values));
+}
+
+/** Median and scaled MAD of `values`, with one copy of them. */
 export function medianSpread(values: ArrayLike<number>): { median: number; spread: number } {
-  const m = median(values);
-  const deviations = Float64Array.from(values, (v) => Math.abs(v - m));
-  return { median: m, spread: 1.4826 * median(deviations) };
+  const work = Float64Array.from(values);
+  const m = medianInPlace(work);
+  for (let i = 0; i < work.length; i++) work[i] = Math.abs((work[i] as number) - m);
+  return { median: m, spread: 1.4826 * medianInPlace(work) };
 }
 
 /** Judges `x` against the window `values`; `k` robust standard deviations (3.5). */

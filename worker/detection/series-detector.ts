@@ -13,8 +13,10 @@ import { ALARM, spotInit, spotStep, type SpotState } from '../detect/spot.js';
 export interface SeriesState {
   /** JSON of the rule's algorithm the state was made for (a changed algorithm starts over). */
   readonly algorithm: string;
-  /** Points gathered before the detector is calibrated (SPOT family), or the recent window (robust). */
+  /** Points gathered before the detector is calibrated (SPOT family), or the recent window (robust, a ring). */
   recent: number[];
+  /** Robust: where the next point goes in `recent` once it is full (the oldest). */
+  next?: number;
   detector: SpotState | BiSpotState | DspotState | BiDspotState | null;
   /** Time (ms) of the last alert of this curve (for the rule's cooldown), 0 when none. */
   lastAlertAt: number;
@@ -57,8 +59,12 @@ export function observe(state: SeriesState, rule: Rule, value: number): Judgemen
     }
     case 'robust': {
       const judged = state.recent.length >= Math.min(30, algorithm.window) ? robustBaseline(state.recent, value, algorithm.k) : null;
-      state.recent.push(value);
-      if (state.recent.length > algorithm.window) state.recent.shift();
+      // The window as a ring (order does not matter to a median): the point overwrites the oldest.
+      if (state.recent.length < algorithm.window) state.recent.push(value);
+      else {
+        state.recent[state.next ?? 0] = value;
+        state.next = ((state.next ?? 0) + 1) % algorithm.window;
+      }
       if (judged === null) return null;
       const limit = judged.median + Math.sign(value - judged.median) * algorithm.k * judged.spread;
       return { anomalous: judged.anomalous, threshold: limit, score: judged.score / algorithm.k };
