@@ -16,7 +16,7 @@ import { ruleSchema, type Rule } from '../config/rule-schema.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
 import { DETECTION_QUEUE } from '../proxy/detection/detection-tap.js';
 import { newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
-import { BenchCluster, MEASUREMENTS, cpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
+import { BenchCluster, MEASUREMENTS, commandCpuSeconds, cpuSeconds, machineCpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
 
 const ALGORITHMS = [
   { type: 'spot' },
@@ -100,6 +100,22 @@ function partD(curves: number): string {
 const TOKEN = 'bench-detect-token';
 const LOAD: Load = { name: '5000-line × 4', lines: 5000, concurrency: 4 };
 
+interface CpuUse {
+  readonly proxy: number;
+  readonly redis: number;
+  readonly influxd: number;
+  readonly machine: number;
+}
+
+function cpuUse(proxyPid: number): CpuUse {
+  return { proxy: cpuSeconds(proxyPid), redis: commandCpuSeconds('redis-server'), influxd: commandCpuSeconds('influxd'), machine: machineCpuSeconds() };
+}
+
+function perPoint(after: CpuUse, before: CpuUse, points: number): Record<keyof CpuUse, string> {
+  const each = (key: keyof CpuUse): string => (((after[key] - before[key]) * 1e6) / Math.max(1, points)).toFixed(2);
+  return { proxy: each('proxy'), redis: each('redis'), influxd: each('influxd'), machine: each('machine') };
+}
+
 async function queuedBacklog(redisUrl: string, prefix: string, shards: number): Promise<number> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const keys = new RedisKeys(prefix);
@@ -123,9 +139,10 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
   // B without rules
   const plain = await cluster.startProxy([['a']], '1', {});
   runGenerator(plain.url, '/write?db=warmup', LOAD, 2, 1_500_000_000_000_000_000n);
-  const plainCpu = cpuSeconds(plain.proc.child.pid as number);
+  const plainCpu = cpuUse(plain.proc.child.pid as number);
   const without = runGenerator(plain.url, `/write?db=${db}`, LOAD, seconds, base);
-  process.stderr.write(`B without rules: proxy CPU ${(((cpuSeconds(plain.proc.child.pid as number) - plainCpu) * 1e6) / without.acknowledged).toFixed(2)} µs/point\n`);
+  const plainUse = perPoint(cpuUse(plain.proc.child.pid as number), plainCpu, without.acknowledged);
+  process.stderr.write(`B without rules: CPU µs/point ${JSON.stringify(plainUse)}\n`);
   await plain.proc.stop();
   // B with rules matching every point, and C: a worker judging them
   const proxy = await cluster.startProxy([['a']], '1', { admin: { token: TOKEN }, rules, detection: { shards } });
@@ -135,9 +152,10 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
     await sleep(1500);
     runGenerator(proxy.url, '/write?db=warmup', LOAD, 2, 1_500_000_000_000_000_000n);
     const queuedBefore = await metric(proxy.url, 'influxring_detection_points_queued_total', '');
-    const cpuBefore = cpuSeconds(proxy.proc.child.pid as number);
+    const cpuBefore = cpuUse(proxy.proc.child.pid as number);
     const withRules = runGenerator(proxy.url, `/write?db=${db}`, LOAD, seconds, base + 10_000_000_000_000n);
-    const proxyCpu = cpuSeconds(proxy.proc.child.pid as number) - cpuBefore;
+    const rulesUse = perPoint(cpuUse(proxy.proc.child.pid as number), cpuBefore, withRules.acknowledged);
+    process.stderr.write(`B with rules: CPU µs/point ${JSON.stringify(rulesUse)}\n`);
     await sleep(1000);
     const queued = (await metric(proxy.url, 'influxring_detection_points_queued_total', '')) - queuedBefore;
     const skipped = await metric(proxy.url, 'influxring_detection_points_skipped_total', '');
@@ -156,9 +174,14 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
     const ratio = withRules.acknowledged / withRules.elapsed / (without.acknowledged / without.elapsed);
     process.stderr.write(`B: ${Math.round(without.acknowledged / without.elapsed)} vs ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s (${ratio.toFixed(2)}×); C: ${queued} queued, drained in ${drainedSeconds.toFixed(1)} s\n`);
     return [
-      '| write load (1 node, proxy 1 process) | without rules | with a rule matching every point | × | proxy CPU µs/point with rules | points queued | skipped |',
-      '|---|---|---|---|---|---|---|',
-      `| ${LOAD.name}, ${seconds} s | ${Math.round(without.acknowledged / without.elapsed)} points/s | ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s | ${ratio.toFixed(2)}× | ${((proxyCpu * 1e6) / Math.max(1, withRules.acknowledged)).toFixed(2)} | ${queued} | ${skipped} |`,
+      '| write load (1 node, proxy 1 process) | without rules | with a rule matching every point | × | points queued | skipped |',
+      '|---|---|---|---|---|---|',
+      `| ${LOAD.name}, ${seconds} s | ${Math.round(without.acknowledged / without.elapsed)} points/s | ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s | ${ratio.toFixed(2)}× | ${queued} | ${skipped} |`,
+      '',
+      '| CPU µs per acknowledged point | proxy | redis-server | influxd | whole machine |',
+      '|---|---|---|---|---|',
+      `| without rules | ${plainUse.proxy} | ${plainUse.redis} | ${plainUse.influxd} | ${plainUse.machine} |`,
+      `| with rules | ${rulesUse.proxy} | ${rulesUse.redis} | ${rulesUse.influxd} | ${rulesUse.machine} |`,
       '',
       '| one worker process judging the queued points (SPOT, 16 shards) | value |',
       '|---|---|',

@@ -41,9 +41,8 @@ export function option(name: string, fallback: string): string {
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** CPU seconds (user + system) of a process and its direct children. */
-export function cpuSeconds(pid: number): number {
-  let ticks = 0;
+/** Every process: pid, command name, and the fields of /proc/<pid>/stat after the name. */
+function* processes(): Generator<{ pid: number; command: string; fields: string[] }> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -52,10 +51,34 @@ export function cpuSeconds(pid: number): number {
     } catch {
       continue;
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(entry) === pid || Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+    const close = stat.lastIndexOf(')');
+    yield { pid: Number(entry), command: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
   }
-  return ticks / CLOCK_TICKS;
+}
+
+/** utime + stime of a process's stat fields, in seconds. */
+const seconds = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+
+/** CPU seconds (user + system) of a process and its direct children. */
+export function cpuSeconds(pid: number): number {
+  let total = 0;
+  for (const p of processes()) if (p.pid === pid || Number(p.fields[1]) === pid) total += seconds(p.fields);
+  return total;
+}
+
+/** CPU seconds (user + system) of every process whose command name is `command` (e.g. redis-server). */
+export function commandCpuSeconds(command: string): number {
+  let total = 0;
+  for (const p of processes()) if (p.command === command) total += seconds(p.fields);
+  return total;
+}
+
+/** CPU seconds the whole machine spent busy (all cores, from /proc/stat). */
+export function machineCpuSeconds(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+  const busy = fields.slice(0, 8).reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
+  return busy / CLOCK_TICKS;
 }
 
 export async function query(url: string, q: string, db?: string): Promise<{ results: { series?: { values: unknown[][] }[]; error?: string }[] }> {

@@ -75,12 +75,12 @@ export class Metrics {
     });
     this.detectionQueued = new Counter({
       name: 'influxring_detection_points_queued_total',
-      help: 'Points (one per series and field) handed to the detection queues.',
+      help: 'Points (lines of line protocol) handed to the detection queues, once per detection shard they feed.',
       registers,
     });
     this.detectionSkipped = new Counter({
       name: 'influxring_detection_points_skipped_total',
-      help: 'Points a rule matched that detection skipped, by reason: backlog (maxPendingPoints reached) or redis (the queue did not take them). Writes are never delayed for them.',
+      help: 'Points (lines) a rule matched that detection skipped (once per detection shard they feed), by reason: backlog (maxPendingPoints reached) or redis (the queue did not take them). Writes are never delayed for them.',
       labelNames: ['reason'],
       registers,
     });

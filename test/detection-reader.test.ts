@@ -1,24 +1,52 @@
-// How an acknowledged write becomes detection points (the lines the write path's scanner found): the
-// fast path (a cache per series text) and the full reading of lines with escapes or quotes agree; precisions, missing timestamps, tag filters,
-// non-numeric fields; shards stay within range; a new rule set is not answered from the old cache.
+// How an acknowledged write becomes detection points: the proxy routes the lines the write path's
+// scanner found to the shards of their curves (line-router, detection-batch), and each shard's worker
+// reads the batch and keeps the points of its own shard (point-reader). Every curve's point reaches its
+// shard's worker exactly once; the fast path (a cache per series text) and the full reading of lines
+// with escapes or quotes agree; precisions, missing timestamps, tag filters, non-numeric fields; a new
+// rule set is not answered from the old cache.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
-import { PointReader, type DetectionPoint } from '../proxy/detection/point-reader.js';
+import { PendingBatch } from '../proxy/detection/detection-batch.js';
+import { LineRouter } from '../proxy/detection/line-router.js';
 import { scanLines } from '../proxy/line-protocol.js';
 import { RuleIndex } from '../proxy/detection/rule-index.js';
 import { seriesKey, shardOf } from '../proxy/detection/series-key.js';
+import { PointReader, type DetectionPoint } from '../worker/detection/point-reader.js';
 
 const rule = (name: string, extra: Record<string, unknown> = {}): ReturnType<typeof ruleSchema.parse> =>
   ruleSchema.parse({ name, db: 'demo', measurement: 'cpu', fields: ['v', 'n'], algorithm: { type: 'spot' }, ...extra });
 
-/** The points of a write body, its lines found by the write path's scanner as a write would find them. */
-function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8)): [number, DetectionPoint][] {
+/** The points of a write body each shard's worker judges, the lines routed as the proxy routes them. */
+function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8), router = new LineRouter(8)): [number, DetectionPoint][] {
   const buf = Buffer.from(body);
-  const lines: number[] = [];
-  scanLines(buf, { precision, maxLineBytes: 1 << 20 }, { line: (start, end, measurementEnd) => lines.push(start, end, measurementEnd), invalid: () => undefined });
+  const batches = new Map<number, PendingBatch>();
+  scanLines(buf, { precision, maxLineBytes: 1 << 20 }, {
+    line: (start, end) => {
+      const { shards, rules } = router.route(index, 'demo', buf, start, end);
+      for (const shard of shards) {
+        const batch = batches.get(shard) ?? new PendingBatch();
+        batch.add('demo', precision, 1_700_000_000_123, buf, start, end, rules);
+        batches.set(shard, batch);
+      }
+    },
+    invalid: () => undefined,
+  });
   const out: [number, DetectionPoint][] = [];
-  reader.read(index, 'demo', precision, buf, lines, 1_700_000_000_123, (shard, point) => out.push([shard, point]));
-  return out;
+  const all: [number, DetectionPoint][] = [];
+  for (const [shard, batch] of batches) {
+    const { segments } = batch.build();
+    for (const [db, p, receivedAt, lines] of segments) {
+      reader.read(index, db, p, lines, receivedAt, (of, point) => {
+        all.push([of, point]);
+        if (of === shard) out.push([of, point]);
+      });
+    }
+  }
+  // Every point read from a shard's batch belongs to some shard the line was sent to, once.
+  const keys = out.map(([, p]) => p.join('|'));
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(new Set(all.map(([, p]) => p.join('|')))).toEqual(new Set(keys));
+  return out.sort((a, b) => a[1][1].localeCompare(b[1][1]) || a[1][2] - b[1][2]);
 }
 
 describe('reading writes into detection points', () => {
@@ -29,8 +57,8 @@ describe('reading writes into detection points', () => {
     const key = seriesKey('demo', 'cpu', [['host', 'a'], ['region', 'eu']], 'v');
     expect(key).toBe('demo/cpu,host=a,region=eu#v');
     expect(points).toEqual([
-      [shardOf(key, 8), ['r1', key, 1_700_000_000_000, 1.5]],
       [shardOf('demo/cpu,host=a,region=eu#n', 8), ['r1', 'demo/cpu,host=a,region=eu#n', 1_700_000_000_000, 7]],
+      [shardOf(key, 8), ['r1', key, 1_700_000_000_000, 1.5]],
     ]);
     for (const [shard] of points) expect(shard).toBeGreaterThanOrEqual(0);
   });
@@ -58,7 +86,32 @@ describe('reading writes into detection points', () => {
 
   it('a series cached under one rule set is read again under the next', () => {
     const reader = new PointReader(8);
-    expect(read(index, 'cpu,host=a v=1 1700000000000000000', 'n', reader)).toHaveLength(1);
-    expect(read(new RuleIndex([rule('r2', { filter: "host = 'b'" })]), 'cpu,host=a v=1 1700000000000000000', 'n', reader)).toEqual([]);
+    const router = new LineRouter(8);
+    expect(read(index, 'cpu,host=a v=1 1700000000000000000', 'n', reader, router)).toHaveLength(1);
+    expect(read(new RuleIndex([rule('r2', { filter: "host = 'b'" })]), 'cpu,host=a v=1 1700000000000000000', 'n', reader, router)).toEqual([]);
+  });
+
+  it('a shard\'s batch keeps its lines in order, in one segment per write (each with its own receive time)', () => {
+    const router = new LineRouter(4);
+    const reader = new PointReader(4);
+    const batch = new PendingBatch();
+    const writes = ['cpu v=1\ncpu v=2', 'cpu v=3\ncpu v=4'].map((text) => Buffer.from(text));
+    for (const [w, body] of writes.entries()) {
+      scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
+        line: (start, end) => {
+          const { shards, rules } = router.route(index, 'demo', body, start, end);
+          expect(shards).toContain(shardOf('demo/cpu#v', 4));
+          batch.add('demo', 'n', 1000 + w, body, start, end, rules);
+        },
+        invalid: () => undefined,
+      });
+    }
+    const built = batch.build();
+    expect(batch.lines).toBe(4);
+    expect(built).toEqual({ rules: ['r1'], segments: [['demo', 'n', 1000, 'cpu v=1\ncpu v=2'], ['demo', 'n', 1001, 'cpu v=3\ncpu v=4']] });
+    writes[0]?.fill(0); // the batch copied the lines: the request's buffer can go
+    const got: DetectionPoint[] = [];
+    for (const [db, precision, at, lines] of built.segments) reader.read(index, db, precision, lines, at, (shard, point) => shard === shardOf('demo/cpu#v', 4) && got.push(point));
+    expect(got).toEqual([1, 2, 3, 4].map((v) => ['r1', 'demo/cpu#v', v < 3 ? 1000 : 1001, v]));
   });
 });

@@ -1,37 +1,67 @@
-// A shard's batch of detection points as a queue job carries it: the rule names and series keys once
-// each (a batch holds many points of few curves), and the points as a flat list of numbers — [rule
-// index, series index, time, value] after one another — which is much smaller and cheaper to encode
-// than one array of strings per point.
-import type { DetectionPoint } from './point-reader.js';
+// A shard's batch of lines as a queue job carries it: the lines as written, in segments that share a
+// database, a precision and a receive time (for lines without a timestamp), and the names of the rules
+// that sent them there (a worker that does not know one of them yet looks it up). Lines, not parsed
+// points: the proxy copies bytes, the worker that owns the shard reads them.
+
+/** [database, precision, receive time in ms, the lines joined by "\n"]. */
+export type BatchSegment = [string, string, number, string];
 
 export interface DetectionBatch {
   readonly rules: string[];
-  readonly series: string[];
-  readonly points: number[];
+  readonly segments: BatchSegment[];
 }
 
-export function encodeBatch(points: readonly DetectionPoint[]): DetectionBatch {
-  const rules: string[] = [];
-  const series: string[] = [];
-  const ruleIndex = new Map<string, number>();
-  const seriesIndex = new Map<string, number>();
-  const flat = new Array<number>(points.length * 4);
-  let at = 0;
-  for (const [rule, key, time, value] of points) {
-    let r = ruleIndex.get(rule);
-    if (r === undefined) {
-      r = rules.push(rule) - 1;
-      ruleIndex.set(rule, r);
+interface PendingSegment {
+  readonly db: string;
+  readonly precision: string;
+  readonly receivedAt: number;
+  readonly body: Buffer;
+  /** start, end pairs in `body`. */
+  readonly ranges: number[];
+  bytes: number;
+}
+
+const NEWLINE = 0x0a;
+
+/** The lines of one shard gathered until they are handed to its queue. */
+export class PendingBatch {
+  lines = 0;
+  readonly #segments: PendingSegment[] = [];
+  readonly #rules = new Set<string>();
+
+  add(db: string, precision: string, receivedAt: number, body: Buffer, start: number, end: number, rules: readonly string[]): void {
+    let segment = this.#segments[this.#segments.length - 1];
+    if (segment === undefined || segment.body !== body) {
+      segment = { db, precision, receivedAt, body, ranges: [], bytes: 0 };
+      this.#segments.push(segment);
     }
-    let s = seriesIndex.get(key);
-    if (s === undefined) {
-      s = series.push(key) - 1;
-      seriesIndex.set(key, s);
-    }
-    flat[at++] = r;
-    flat[at++] = s;
-    flat[at++] = time;
-    flat[at++] = value;
+    // A line right after the previous one (a write's lines of one series, or of one shard) extends its
+    // range: one copy for the run of them.
+    const ranges = segment.ranges;
+    const last = ranges.length - 1;
+    if (last > 0 && ranges[last] === start - 1) ranges[last] = end;
+    else ranges.push(start, end);
+    segment.bytes += end - start + 1;
+    for (let i = 0; i < rules.length; i++) this.#rules.add(rules[i] as string);
+    this.lines++;
   }
-  return { rules, series, points: flat };
+
+  /** The batch as a job's data (each segment's lines copied into one string). */
+  build(): DetectionBatch {
+    const segments: BatchSegment[] = this.#segments.map((segment) => {
+      const text = Buffer.allocUnsafe(Math.max(0, segment.bytes - 1));
+      let at = 0;
+      const { ranges, body } = segment;
+      for (let i = 0; i < ranges.length; i += 2) {
+        if (at > 0) text[at++] = NEWLINE;
+        const from = ranges[i] as number;
+        const to = ranges[i + 1] as number;
+        // Lines are short: a loop costs less than Buffer#copy's call for each.
+        if (to - from > 256) at += body.copy(text, at, from, to);
+        else for (let b = from; b < to; b++) text[at++] = body[b] as number;
+      }
+      return [segment.db, segment.precision, segment.receivedAt, text.toString('utf8', 0, at)];
+    });
+    return { rules: [...this.#rules], segments };
+  }
 }

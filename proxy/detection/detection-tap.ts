@@ -1,10 +1,10 @@
 // Where the write path hands acknowledged points to detection. A write to a database no rule looks at
 // pays one Map lookup; otherwise the write path's own scan notes the lines of the measurements rules
-// look at (one Set lookup per measurement), and after the 204 is sent those lines are read, every
-// (series, field) a rule matches becomes a point of its detection shard, and the points of each shard
-// go to that shard's queue in batches. Nothing here can delay or fail a write:
-// past maxPendingPoints, or when the queue's Redis does not take a batch, points are skipped and
-// counted (influxring_detection_points_skipped_total).
+// look at (one Set lookup per measurement), and after the 204 is sent each of those lines (a point) is
+// routed by its series text to the detection shards of its curves (line-router.ts) and copied into
+// those shards' pending batches, which go to the shards' queues. The workers read the lines. Nothing
+// here can delay or fail a write: past maxPendingPoints, or when the queue's Redis does not take a
+// batch, points are skipped and counted (influxring_detection_points_skipped_total).
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
@@ -12,35 +12,33 @@ import type { Metrics } from '../metrics.js';
 import type { RedisClient } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { RuleStore } from '../rule-store.js';
-import { encodeBatch, type DetectionBatch } from './detection-batch.js';
+import { PendingBatch, type DetectionBatch } from './detection-batch.js';
 import type { WriteWatch } from '../write-router.js';
-import { PointReader, type DetectionPoint } from './point-reader.js';
+import { LineRouter } from './line-router.js';
 import { RuleIndex } from './rule-index.js';
 
 /** The queue every shard has (under its own prefix). */
 export const DETECTION_QUEUE = 'points';
-
-export type { DetectionPoint } from './point-reader.js';
 
 export type { DetectionBatch } from './detection-batch.js';
 
 export class DetectionTap implements WriteWatch {
   #index = new RuleIndex([]);
   readonly #config: Config['detection'];
-  readonly #reader: PointReader;
+  readonly #router: LineRouter;
   readonly #connection: RedisClient;
   readonly #keys: RedisKeys;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #queues = new Map<number, Queue<DetectionBatch>>();
-  readonly #pending = new Map<number, DetectionPoint[]>();
+  readonly #pending = new Map<number, PendingBatch>();
   #pendingPoints = 0;
   #timer: NodeJS.Timeout | null = null;
 
   /** `connection`: a Redis client for the queues that fails fast (a write never waits on it). */
   constructor(config: Config['detection'], connection: RedisClient, keys: RedisKeys, metrics: Metrics, log: Logger) {
     this.#config = config;
-    this.#reader = new PointReader(config.shards);
+    this.#router = new LineRouter(config.shards);
     this.#connection = connection;
     this.#keys = keys;
     this.#metrics = metrics;
@@ -64,26 +62,37 @@ export class DetectionTap implements WriteWatch {
     return index.hasDb(db) ? (key) => index.watches(key) : null;
   }
 
-  /** A stored write's lines that rules look at (triplets start, end, measurement end): read after the answer. */
+  /** A stored write's lines that rules look at (triplets start, end, measurement end): routed after the answer. */
   offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
     const index = this.#index;
-    setImmediate(() => this.#reader.read(index, db, precision, body, lines, receivedAt, (shard, point) => this.#add(shard, point)));
+    setImmediate(() => this.#route(index, db, precision, body, lines, receivedAt));
   }
 
-  #add(shard: number, point: DetectionPoint): void {
-    if (this.#pendingPoints >= this.#config.maxPendingPoints) {
-      this.#metrics.detectionSkipped.labels('backlog').inc();
-      return;
+  #route(index: RuleIndex, db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
+    const limit = this.#config.maxPendingPoints;
+    let skipped = 0;
+    for (let l = 0; l < lines.length; l += 3) {
+      const start = lines[l] as number;
+      const end = lines[l + 1] as number;
+      const { shards, rules } = this.#router.route(index, db, body, start, end);
+      for (let s = 0; s < shards.length; s++) {
+        if (this.#pendingPoints >= limit) {
+          skipped++;
+          continue;
+        }
+        const shard = shards[s] as number;
+        let pending = this.#pending.get(shard);
+        if (pending === undefined) {
+          pending = new PendingBatch();
+          this.#pending.set(shard, pending);
+        }
+        pending.add(db, precision, receivedAt, body, start, end, rules);
+        this.#pendingPoints++;
+        if (pending.lines >= this.#config.batchPoints) this.#flush(shard);
+      }
     }
-    let list = this.#pending.get(shard);
-    if (list === undefined) {
-      list = [];
-      this.#pending.set(shard, list);
-    }
-    list.push(point);
-    this.#pendingPoints++;
-    if (list.length >= this.#config.batchPoints) this.#flush(shard);
-    else if (this.#timer === null) {
+    if (skipped > 0) this.#metrics.detectionSkipped.labels('backlog').inc(skipped);
+    if (this.#pending.size > 0 && this.#timer === null) {
       this.#timer = setTimeout(() => this.flushAll(), this.#config.flushInterval);
       this.#timer.unref();
     }
@@ -110,20 +119,21 @@ export class DetectionTap implements WriteWatch {
   }
 
   #flush(shard: number): void {
-    const points = this.#pending.get(shard);
-    if (points === undefined || points.length === 0) return;
+    const pending = this.#pending.get(shard);
+    if (pending === undefined) return;
     this.#pending.delete(shard);
+    const lines = pending.lines;
     this.#queue(shard)
-      .add('batch', encodeBatch(points))
+      .add('batch', pending.build())
       .then(
-        () => this.#metrics.detectionQueued.inc(points.length),
+        () => this.#metrics.detectionQueued.inc(lines),
         (err: Error) => {
-          this.#metrics.detectionSkipped.labels('redis').inc(points.length);
-          this.#log.debug({ err: err.message, shard, points: points.length }, 'detection batch skipped');
+          this.#metrics.detectionSkipped.labels('redis').inc(lines);
+          this.#log.debug({ err: err.message, shard, points: lines }, 'detection batch skipped');
         },
       )
       .finally(() => {
-        this.#pendingPoints -= points.length;
+        this.#pendingPoints -= lines;
       });
   }
 

@@ -14,6 +14,8 @@ export class RuleIndex {
   readonly #byDb = new Map<string, Map<string, CompiledRule[]>>();
   /** Shard keys (`db,measurement`) some rule looks at. */
   readonly #shardKeys = new Set<string>();
+  /** Enabled rules by name, and their algorithms as JSON (a curve's state is for one algorithm). */
+  readonly #byName = new Map<string, { rule: Rule; algorithm: string }>();
   readonly size: number;
 
   constructor(rules: readonly Rule[]) {
@@ -29,6 +31,7 @@ export class RuleIndex {
       list.push({ rule, matches: tagMatcher(parseTagFilter(rule.filter)), fields: new Set(rule.fields) });
       byMeasurement.set(rule.measurement, list);
       this.#shardKeys.add(shardKey(rule.db, rule.measurement));
+      this.#byName.set(rule.name, { rule, algorithm: JSON.stringify(rule.algorithm) });
       size++;
     }
     this.size = size;
@@ -42,6 +45,14 @@ export class RuleIndex {
   /** Whether a rule looks at the measurement of shard key `key` (asked once per measurement of a write). */
   watches(key: string): boolean {
     return this.#shardKeys.has(key);
+  }
+
+  rule(name: string): Rule | undefined {
+    return this.#byName.get(name)?.rule;
+  }
+
+  algorithmOf(name: string): string | undefined {
+    return this.#byName.get(name)?.algorithm;
   }
 
   rulesFor(db: string, measurement: string): readonly CompiledRule[] | undefined {

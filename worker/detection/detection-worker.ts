@@ -8,8 +8,10 @@ import type { Config } from '../../config/schema.js';
 import { quoteIdent } from '../../proxy/influxql-tokens.js';
 import { createRedis, type RedisClient } from '../../proxy/redis.js';
 import { RedisKeys } from '../../proxy/redis-keys.js';
+import { RuleIndex } from '../../proxy/detection/rule-index.js';
 import { RuleStore } from '../../proxy/rule-store.js';
 import { AnomalySink } from './anomaly-sink.js';
+import { PointReader } from './point-reader.js';
 import { ShardLeases } from './shard-leases.js';
 import { ShardProcessor } from './shard-processor.js';
 
@@ -34,23 +36,29 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const sink = new AnomalySink(redis, keys, { proxyUrl, database: config.detection.database, webhookTimeout: config.detection.webhookTimeout, webhookRetries: config.detection.webhookRetries }, log);
 
   let rules = new Map<string, Rule>();
+  let index = new RuleIndex([]);
   const stopFollowing = store.follow(
     1000,
     (list) => {
       rules = new Map(list.map((rule) => [rule.name, rule]));
+      index = new RuleIndex(list);
     },
     (err) => log.debug({ err: err.message }, 'cannot read the detection rules'),
   );
-  // A point may name a rule added a moment ago: look it up (at most once a second per name).
+  // A batch may name a rule added a moment ago: look it up (at most once a second per name).
   const lookedUp = new Map<string, number>();
-  const lookUp = async (name: string): Promise<Rule | undefined> => {
-    if (Date.now() - (lookedUp.get(name) ?? 0) < 1000) return undefined;
-    lookedUp.set(name, Date.now());
-    const rule = await store.get(name).catch(() => null);
-    if (rule === null) return undefined;
-    rules.set(name, rule);
-    return rule;
+  const rulesFor = async (names: readonly string[]): Promise<RuleIndex> => {
+    const missing = names.filter((name) => !rules.has(name) && Date.now() - (lookedUp.get(name) ?? 0) >= 1000);
+    if (missing.length === 0) return index;
+    for (const name of missing) {
+      lookedUp.set(name, Date.now());
+      const rule = await store.get(name).catch(() => null);
+      if (rule !== null) rules.set(name, rule);
+    }
+    index = new RuleIndex([...rules.values()]);
+    return index;
   };
+  const reader = new PointReader(config.detection.shards);
 
   // The anomaly database, through the proxy (recorded in its catalog; retried until the proxy answers).
   let databaseReady = false;
@@ -88,7 +96,8 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
           redis,
           connection,
           keys,
-          rule: (name) => rules.get(name) ?? lookUp(name),
+          rules: (names) => (names.every((name) => rules.has(name)) ? index : rulesFor(names)),
+          reader,
           sink,
           checkpointInterval: config.detection.checkpointInterval,
           log,

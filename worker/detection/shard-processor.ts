@@ -4,12 +4,13 @@
 // token: an owner that lost its lease cannot overwrite the new owner's state).
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Rule } from '../../config/rule-schema.js';
 import type { DetectionBatch } from '../../proxy/detection/detection-batch.js';
 import { DETECTION_QUEUE } from '../../proxy/detection/detection-tap.js';
+import type { RuleIndex } from '../../proxy/detection/rule-index.js';
 import type { RedisClient } from '../../proxy/redis.js';
 import type { RedisKeys } from '../../proxy/redis-keys.js';
 import type { AnomalySink } from './anomaly-sink.js';
+import type { DetectionPoint, PointReader } from './point-reader.js';
 import { newSeriesState, observe, type SeriesState } from './series-detector.js';
 
 // SAVE — KEYS: lease, state hash. ARGV: token, then field/value pairs. Saves only under the lease.
@@ -27,8 +28,10 @@ export interface ProcessorContext {
   /** A connection BullMQ may use (commands wait while Redis is away). */
   readonly connection: RedisClient;
   readonly keys: RedisKeys;
-  /** The rule named so (the rules known now; a name not known yet is looked up in Redis). */
-  readonly rule: (name: string) => Rule | undefined | Promise<Rule | undefined>;
+  /** The rules as an index, after looking up in Redis those of `names` not known yet. */
+  readonly rules: (names: readonly string[]) => RuleIndex | Promise<RuleIndex>;
+  /** Reads a batch's lines into points (shared by the worker's shards: a cache of series). */
+  readonly reader: PointReader;
   readonly sink: AnomalySink;
   readonly checkpointInterval: number;
   readonly log: Logger;
@@ -67,42 +70,44 @@ export class ShardProcessor {
   }
 
   async #process(job: Job<DetectionBatch>): Promise<void> {
-    const { rules: names, series, points } = job.data;
-    // The batch's rules, once each (a name not known yet is looked up), and their algorithms as JSON.
-    const rules = await Promise.all(names.map((name) => this.#ctx.rule(name)));
-    const algorithms = rules.map((rule) => (rule === undefined ? '' : JSON.stringify(rule.algorithm)));
+    const index = await this.#ctx.rules(job.data.rules);
+    const mine: DetectionPoint[] = [];
+    for (const [db, precision, receivedAt, lines] of job.data.segments) {
+      this.#ctx.reader.read(index, db, precision, lines, receivedAt, (shard, point) => {
+        if (shard === this.shard) mine.push(point);
+      });
+    }
     let judged = 0;
-    for (let i = 0; i < points.length; i += 4) {
-      const r = points[i] as number;
-      const rule = rules[r];
-      if (rule === undefined || !rule.enabled) {
-        this.#ctx.counted('no-rule', 1);
-        continue;
-      }
-      const ruleName = names[r] as string;
-      const curve = series[points[i + 1] as number] as string;
-      const time = points[i + 2] as number;
-      const value = points[i + 3] as number;
-      const key = `${ruleName}\n${curve}`;
-      let state = this.#states.get(key);
-      if (state === undefined || state.algorithm !== algorithms[r]) {
-        state = newSeriesState(rule);
-        this.#states.set(key, state);
-      }
-      const judgement = observe(state, rule, value);
-      this.#dirty.add(key);
-      if (judgement === null) {
-        this.#ctx.counted('unjudged', 1);
-        continue;
-      }
-      judged++;
-      if (!judgement.anomalous) continue;
+    for (const point of mine) if (this.#judge(index, point)) judged++;
+    this.#ctx.counted('judged', judged);
+    await this.#ctx.sink.flush();
+  }
+
+  /** Judges one point of one curve; false when it could not be (calibrating, or no such rule). */
+  #judge(index: RuleIndex, [ruleName, curve, time, value]: DetectionPoint): boolean {
+    const rule = index.rule(ruleName);
+    if (rule === undefined) {
+      this.#ctx.counted('no-rule', 1);
+      return false;
+    }
+    const key = `${ruleName}\n${curve}`;
+    let state = this.#states.get(key);
+    if (state === undefined || state.algorithm !== index.algorithmOf(ruleName)) {
+      state = newSeriesState(rule);
+      this.#states.set(key, state);
+    }
+    const judgement = observe(state, rule, value);
+    this.#dirty.add(key);
+    if (judgement === null) {
+      this.#ctx.counted('unjudged', 1);
+      return false;
+    }
+    if (judgement.anomalous) {
       const alert = time - state.lastAlertAt >= rule.cooldown;
       if (alert) state.lastAlertAt = time;
       this.#ctx.sink.emit({ rule: ruleName, series: curve, algorithm: rule.algorithm.type, time, value, threshold: judgement.threshold, score: judgement.score }, rule, alert);
     }
-    this.#ctx.counted('judged', judged);
-    await this.#ctx.sink.flush();
+    return true;
   }
 
   /** Saves the states changed since the last save (only while this worker holds the lease). */

@@ -1,11 +1,12 @@
-// Reads an acknowledged write's lines into detection points: every (series, field) a rule matches
-// becomes [rule, series key, time in ms, value] for its shard. A series (the line's text up to the
-// first space) is looked up in a cache of what the rules make of it, so a line of a known series costs
-// a split of its fields and a number or two; a line with escapes or quotes is read fully (point-parser).
-import { timestampMs } from '../line-protocol.js';
+// Reads the lines of a detection batch into detection points: every (series, field) a rule matches
+// becomes [rule, series key, time in ms, value] for its shard (the worker keeps those of the shard it
+// is processing). A series (the line's text up to the first space) is looked up in a cache of what the
+// rules make of it, so a line of a known series costs a split of its fields and a number or two; a
+// line with escapes or quotes is read fully (point-parser).
+import type { RuleIndex } from '../../proxy/detection/rule-index.js';
+import { seriesKey, shardOf } from '../../proxy/detection/series-key.js';
+import { timestampMs } from '../../proxy/line-protocol.js';
 import { parsePoint } from './point-parser.js';
-import type { RuleIndex } from './rule-index.js';
-import { seriesKey, shardOf } from './series-key.js';
 
 /** One point of one curve: rule name, series key, time (ms), value. */
 export type DetectionPoint = [string, string, number, number];
@@ -45,18 +46,19 @@ export class PointReader {
     this.#shards = shards;
   }
 
-  /**
-   * Calls `emit` with every point a rule of `index` matches among `lines` of `body` (triplets: start,
-   * end, measurement end, as the write path's scan found them).
-   */
-  read(index: RuleIndex, db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
+  /** Calls `emit` with every point a rule of `index` matches among `lines` (joined by "\n") of database `db`. */
+  read(index: RuleIndex, db: string, precision: string, lines: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
     if (this.#seriesIndex !== index) {
       this.#series.clear();
       this.#seriesIndex = index;
     }
     const drop = PRECISION_DIGITS[precision] ?? 6;
-    for (let l = 0; l < lines.length; l += 3) {
-      const text = body.toString('utf8', lines[l] as number, lines[l + 1] as number);
+    let from = 0;
+    while (from < lines.length) {
+      let to = lines.indexOf('\n', from);
+      if (to === -1) to = lines.length;
+      const text = lines.slice(from, to);
+      from = to + 1;
       const end = text.length;
       // The series part (measurement and tags) ends at the first space; with no escape or quote in
       // it, it is a cache key for what the rules make of it.
