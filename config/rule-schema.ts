@@ -8,6 +8,12 @@ import { FilterSyntaxError, parseTagFilter } from './rule-filter.js';
 const probability = z.number().gt(0).lt(1);
 const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+/** The time between two points of a curve, for the algorithms that compare with past days (a day must be a whole number of them). */
+const interval = duration
+  .refine((ms) => ms >= 1000 && 86_400_000 % ms === 0, 'expected at least 1s, dividing a day (e.g. "1m", "5m", "10s")')
+  .prefault('1m')
+  .describe('Time between two points of the curve: points are bucketed by it, and a day is 86400000 / interval of them.');
+
 const spotFamily = {
   q: probability.prefault(1e-4).describe('Risk: probability of a false alarm per point.'),
   level: probability.prefault(0.98).describe('Calibration quantile taken as the peak threshold.'),
@@ -25,15 +31,18 @@ export const algorithmSchema = z.discriminatedUnion('type', [
       type: z.literal('metis-value'),
       votes: z.number().int().min(1).max(3).prefault(2).describe('Filters (3-sigma, EWMA, polynomial) that must fire.'),
       polynomialThreshold: z.number().positive().prefault(0.15).describe('Relative deviation from the polynomial fit that fires.'),
+      interval,
     })
     .strict(),
-  z.object({ type: z.literal('metis-rate'), sigmas: z.number().positive().prefault(3) }).strict(),
+  z.object({ type: z.literal('metis-rate'), sigmas: z.number().positive().prefault(3), interval }).strict(),
   z.object({ type: z.literal('robust'), window: positiveInt.prefault(360), k: z.number().positive().prefault(3.5) }).strict(),
   z
     .object({
       type: z.literal('seasonal-esd'),
       period: positiveInt.describe('Points per season (a day of 1-minute points: 1440).'),
-      periods: z.number().int().min(2).prefault(7).describe('Seasons in the window the test runs on.'),
+      periods: z.number().int().min(2).prefault(7).describe('Past seasons whose same phase makes the expected value (their median).'),
+      window: z.number().int().min(10).prefault(60).describe('Newest points whose residuals the ESD test runs on.'),
+      interval,
       alpha: probability.prefault(0.05),
       maxShare: probability.prefault(0.02),
     })

@@ -94,6 +94,8 @@ export const configSchema = z
         proxyUrl: z.string().prefault('').describe('URL of a proxy the workers write anomalies through (empty: http:// + `listen`, with 0.0.0.0 as 127.0.0.1).'),
         leaseTtl: duration.prefault('10s').describe('Lease of a worker on a shard; a worker that stops renewing loses its shards after this.'),
         checkpointInterval: duration.prefault('5s').describe('How often a worker saves the state of its series to Redis.'),
+        historyPrefetch: positiveInt.prefault(60).describe('Buckets a worker loads ahead of need in the past windows of Metis and seasonal rules (one bulk query per rule and window every so many buckets).'),
+        historyTimeout: duration.prefault('60s').describe('Time limit of one bulk query for past windows.'),
         webhookTimeout: duration.prefault('5s').describe('Time limit of one webhook call.'),
         webhookRetries: z.number().int().nonnegative().prefault(3).describe('Retries of a failed webhook call (with backoff).'),
       })

@@ -250,3 +250,8 @@ export function quoteIdent(name: string): string {
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.has(name.toUpperCase())) return name;
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+
+/** A string literal as InfluxQL reads it: single-quoted, with backslashes and quotes escaped. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

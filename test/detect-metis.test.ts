@@ -11,7 +11,7 @@ import { DEFAULT_METIS, metisValue } from '../worker/detect/metis-value.js';
 import { metisRate } from '../worker/detect/metis-rate.js';
 import { polynomialAt, polynomialFit } from '../worker/detect/polynomial-fit.js';
 import { median, robustBaseline } from '../worker/detect/robust-baseline.js';
-import { seasonalEsd } from '../worker/detect/seasonal-esd.js';
+import { seasonalEsd, seasonalEsdNewest } from '../worker/detect/seasonal-esd.js';
 import { studentTQuantile } from '../worker/detect/student-t.js';
 import { threeSigma } from '../worker/detect/three-sigma.js';
 
@@ -29,6 +29,15 @@ function f1(decisions: readonly boolean[], labels: readonly boolean[]): { precis
   const precision = tp / (tp + fp);
   const recall = tp / (tp + fn);
   return { precision, recall, f1: (2 * precision * recall) / (precision + recall) };
+}
+
+/** Deterministic noise in [-0.5, 0.5) (an LCG). */
+function lcgNoise(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
 }
 
 describe('Metis value detection on the Metis windows', () => {
@@ -71,7 +80,7 @@ describe('Metis value detection on the Metis windows', () => {
 describe('the filters', () => {
   it('3-sigma judges the last value against the others (population std)', () => {
     // mean 2, std 1 (population) of [1, 3, 1, 3]
-    expect(threeSigma([1, 3, 1, 3, 5])).toEqual({ anomalous: false, score: 3 });
+    expect(threeSigma([1, 3, 1, 3, 5])).toEqual({ anomalous: false, score: 3, mean: 2, std: 1 });
     expect(threeSigma([1, 3, 1, 3, 5.01]).anomalous).toBe(true);
     expect(threeSigma([2, 2, 2, 2]).score).toBe(0);
     expect(threeSigma([2, 2, 2, 3]).score).toBe(Infinity);
@@ -117,11 +126,7 @@ describe('robust baseline and ESD', () => {
 
   it('seasonal ESD finds outliers hidden inside a daily cycle, and nothing in a clean one', () => {
     const period = 288;
-    let seed = 7;
-    const noise = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648 - 0.5;
-    };
+    const noise = lcgNoise(7);
     const day = (i: number): number => 100 + 50 * Math.sin((2 * Math.PI * (i % period)) / period) + 2 * noise();
     const clean = Array.from({ length: 7 * period }, (_, i) => day(i));
     expect(seasonalEsd(clean, { period, alpha: 0.05, maxShare: 0.02, robust: true })).toEqual([]);
@@ -130,5 +135,28 @@ describe('robust baseline and ESD', () => {
     const curve = clean.map((v, i) => (injected.includes(i) ? v + 20 : v));
     expect(threeSigma(curve.slice(0, 501)).anomalous).toBe(false);
     expect(seasonalEsd(curve, { period, alpha: 0.05, maxShare: 0.02, robust: true })).toEqual(injected);
+  });
+
+  it('seasonal ESD as the workers stream it: the newest point against the same phase of the past periods', () => {
+    const period = 288;
+    const noise = lcgNoise(11);
+    const curve = Array.from({ length: 8 * period }, (_, i) => 100 + 50 * Math.sin((2 * Math.PI * (i % period)) / period) + 2 * noise());
+    const window = 60;
+    // judge every point of the last day: the windows are the last 60 points and the same 60 points 1…7 periods back
+    const judge = (values: readonly number[], at: number): ReturnType<typeof seasonalEsdNewest> => {
+      const today = values.slice(at - window + 1, at + 1);
+      const past = Array.from({ length: 7 }, (_, k) => values.slice(at - (k + 1) * period - window + 1, at - (k + 1) * period + 1));
+      return seasonalEsdNewest(today, past, { alpha: 0.05, maxShare: 0.02, robust: true });
+    };
+    const lastDay = Array.from({ length: period }, (_, i) => 7 * period + i);
+    expect(lastDay.filter((at) => judge(curve, at).anomalous)).toEqual([]);
+    // +20 at a trough, inside the day's range: found when it is the newest point, with its limit crossed
+    const trough = 7 * period + Math.round(0.75 * period);
+    const spiked = curve.map((v, i) => (i === trough ? v + 20 : v));
+    expect(lastDay.filter((at) => judge(spiked, at).anomalous)).toEqual([trough]);
+    const judged = judge(spiked, trough);
+    expect(judged.score).toBeGreaterThan(1);
+    expect(spiked[trough]).toBeGreaterThan(judged.limit);
+    expect(Math.abs(judged.expected - (curve[trough] as number))).toBeLessThan(3);
   });
 });

@@ -5,11 +5,9 @@
 // webhook call within the cooldown; two workers share the shards and one killed with SIGKILL hands its
 // shards (and its curves' learned state) to the other; a removed rule stops; with Redis down writes
 // still succeed and the skipped points are counted.
-import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ruleSchema, type Rule } from '../config/rule-schema.js';
-import { freePort } from '../deploy/local/free-port.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
 import { newSeriesState, observe } from '../worker/detection/series-detector.js';
 import { admin, ADMIN_TOKEN } from './helpers/admin.js';
@@ -17,12 +15,13 @@ import { runCli } from './helpers/cli.js';
 import type { TestCluster } from './helpers/cluster.js';
 import { selectRows } from './helpers/influx.js';
 import { metric, waitUntil } from './helpers/load.js';
+import { webhookReceiver, type WebhookReceiver } from './helpers/webhook.js';
 import { operationsTest } from './helpers/worker.js';
 
 const t = operationsTest();
-let receiver: Server | null = null;
+let receiver: WebhookReceiver | null = null;
 afterEach(async () => {
-  await new Promise((resolve) => (receiver === null ? resolve(undefined) : receiver.close(resolve)));
+  await receiver?.close();
   receiver = null;
 });
 
@@ -42,21 +41,6 @@ function curve(points: number, spikes: readonly number[], seed = 1): number[] {
 function expectedAnomalies(rule: Rule, values: readonly number[]): number[] {
   const state = newSeriesState(rule);
   return values.flatMap((value, i) => (observe(state, rule, value)?.anomalous ? [i] : []));
-}
-
-async function webhookReceiver(): Promise<{ url: string; calls: Record<string, unknown>[] }> {
-  const calls: Record<string, unknown>[] = [];
-  const port = await freePort();
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      calls.push(JSON.parse(body) as Record<string, unknown>);
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => (receiver as Server).listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/hook`, calls };
 }
 
 async function startDetecting(config: Record<string, unknown> = {}): Promise<TestCluster> {
@@ -86,7 +70,8 @@ describe('detection', () => {
   it('a rule added through the admin API finds exactly the injected spikes: one anomaly point each, one webhook call within the cooldown', async () => {
     const c = await startDetecting();
     t.startWorker(c);
-    const hook = await webhookReceiver();
+    receiver = await webhookReceiver();
+    const hook = receiver;
     const put = await admin(c.url, 'PUT', '/admin/rules/temp-spot', { ...RULE, webhooks: [hook.url] });
     expect(put.status).toBe(201);
     // two spikes 20 minutes apart: two anomalies, one alert (cooldown 1 h)
@@ -134,7 +119,8 @@ describe('detection', () => {
 
   it('two workers share the shards; one killed (SIGKILL) hands its shards and learned state to the other, no alert twice', async () => {
     const c = await startDetecting();
-    const hook = await webhookReceiver();
+    receiver = await webhookReceiver();
+    const hook = receiver;
     const rule = ruleSchema.parse({ ...RULE, name: 'temp-spot', webhooks: [hook.url] });
     expect((await admin(c.url, 'PUT', '/admin/rules/temp-spot', { ...RULE, webhooks: [hook.url] })).status).toBe(201);
     const first = t.startWorker(c, 'worker-1');

@@ -17,6 +17,13 @@ export interface EsdParams {
 
 export const DEFAULT_ESD: EsdParams = { alpha: 0.05, maxShare: 0.02, robust: true };
 
+/** λ_i: the critical value of the i-th removal among n points at significance `alpha`. */
+export function esdCritical(n: number, i: number, alpha: number): number {
+  const m = n - i + 1;
+  const t = studentTQuantile(1 - alpha / (2 * m), m - 2);
+  return ((m - 1) * t) / Math.sqrt((m - 2 + t * t) * m);
+}
+
 /** Indices of the outliers among `values`, in the order they were found. */
 export function generalizedEsd(values: ArrayLike<number>, params: EsdParams = DEFAULT_ESD): number[] {
   const n = values.length;
@@ -39,10 +46,7 @@ export function generalizedEsd(values: ArrayLike<number>, params: EsdParams = DE
       }
     }
     const r = worstDeviation / spread;
-    const m = n - i + 1;
-    const p = 1 - params.alpha / (2 * m);
-    const t = studentTQuantile(p, m - 2);
-    const lambda = ((m - 1) * t) / Math.sqrt((m - 2 + t * t) * m);
+    const lambda = esdCritical(n, i, params.alpha);
     removed.push(remaining[worst] as number);
     remaining.splice(worst, 1);
     if (r > lambda) found = i;

@@ -7,6 +7,12 @@ export interface SigmaJudgement {
   readonly score: number;
 }
 
+export interface ThreeSigmaJudgement extends SigmaJudgement {
+  /** Mean and standard deviation of the values before the last. */
+  readonly mean: number;
+  readonly std: number;
+}
+
 /** Mean and population standard deviation of values[from, to). */
 export function meanStd(values: ArrayLike<number>, from = 0, to = values.length): { mean: number; std: number } {
   const n = to - from;
@@ -20,10 +26,10 @@ export function meanStd(values: ArrayLike<number>, from = 0, to = values.length)
 }
 
 /** Judges the last of `values` against the others; `k` standard deviations (3). */
-export function threeSigma(values: ArrayLike<number>, k = 3): SigmaJudgement {
+export function threeSigma(values: ArrayLike<number>, k = 3): ThreeSigmaJudgement {
   const last = values[values.length - 1] as number;
   const { mean, std } = meanStd(values, 0, values.length - 1);
   const deviation = Math.abs(last - mean);
   const score = std > 0 ? deviation / std : deviation > 0 ? Infinity : 0;
-  return { anomalous: deviation > k * std, score };
+  return { anomalous: deviation > k * std, score, mean, std };
 }

@@ -11,6 +11,7 @@ import { RedisKeys } from '../../proxy/redis-keys.js';
 import { RuleIndex } from '../../proxy/detection/rule-index.js';
 import { RuleStore } from '../../proxy/rule-store.js';
 import { AnomalySink } from './anomaly-sink.js';
+import { HistoryLoader } from './history-loader.js';
 import { PointReader } from './point-reader.js';
 import { ShardLeases } from './shard-leases.js';
 import { ShardProcessor } from './shard-processor.js';
@@ -59,6 +60,11 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
     return index;
   };
   const reader = new PointReader(config.detection.shards);
+  const processors = new Map<number, ShardProcessor>();
+  const history = new HistoryLoader(
+    { proxyUrl, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard) },
+    log,
+  );
 
   // The anomaly database, through the proxy (recorded in its catalog; retried until the proxy answers).
   let databaseReady = false;
@@ -83,7 +89,6 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   };
   void createDatabase();
 
-  const processors = new Map<number, ShardProcessor>();
   const counts = { judged: 0, unjudged: 0, 'no-rule': 0 };
   const leases = new ShardLeases(
     redis,
@@ -98,6 +103,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
           keys,
           rules: (names) => (names.every((name) => rules.has(name)) ? index : rulesFor(names)),
           reader,
+          history,
           sink,
           checkpointInterval: config.detection.checkpointInterval,
           log,
@@ -106,19 +112,22 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
           },
         });
         processors.set(shard, processor);
+        // Its curves' past windows are not here: the rules that compare with past days load them again.
+        history.reload();
         await processor.start();
       },
       async lost(shard) {
         const processor = processors.get(shard);
         processors.delete(shard);
         await processor?.stop();
+        history.forget(shard);
       },
     },
     log,
   );
   leases.start();
   const report = setInterval(() => {
-    if (Object.values(counts).some((count) => count > 0)) log.info({ shards: [...processors.keys()], rules: rules.size, ...counts, webhooks: sink.webhooksSent }, 'detection');
+    if (Object.values(counts).some((count) => count > 0)) log.info({ shards: [...processors.keys()], rules: rules.size, ...counts, webhooks: sink.webhooksSent, historyQueries: history.queries, historyPoints: history.pointsLoaded }, 'detection');
   }, 10_000);
   report.unref();
 

@@ -1,12 +1,16 @@
 // One curve's detector: its state (plain data, bounded, checkpointed as JSON) and how a point is
-// judged under a rule's algorithm. Streaming algorithms only: the SPOT family calibrates on the
-// curve's first `calibration` points, the robust baseline judges each point against its last `window`
-// points. Metis and seasonal checks need yesterday's and last week's windows, which the workers do not
-// fetch yet: their curves are not judged (see docs/detection.md).
+// judged under a rule's algorithm. The streaming algorithms keep their state here: the SPOT family
+// calibrates on the curve's first `calibration` points, the robust baseline judges each point against
+// its last `window` points. Metis and seasonal ESD judge a point against the curve's past windows
+// (curve-history.ts, loaded from the cluster): `judgeWithHistory`; their state here is the cooldown.
 import type { Rule } from '../../config/rule-schema.js';
 import { biDspotInit, biDspotStep, biDspotThresholds, type BiDspotState } from '../detect/bi-dspot.js';
 import { biSpotInit, biSpotStep, biSpotThresholds, type BiSpotState } from '../detect/bi-spot.js';
 import { dspotInit, dspotMean, dspotStep, type DspotState } from '../detect/dspot.js';
+import { DEFAULT_METIS, metisValue } from '../detect/metis-value.js';
+import { seasonalEsdNewest } from '../detect/seasonal-esd.js';
+import { metisRate } from '../detect/metis-rate.js';
+import type { HistoryWindows } from './curve-history.js';
 import { robustBaseline } from '../detect/robust-baseline.js';
 import { ALARM, spotInit, spotStep, type SpotState } from '../detect/spot.js';
 
@@ -68,6 +72,32 @@ export function observe(state: SeriesState, rule: Rule, value: number): Judgemen
       if (judged === null) return null;
       const limit = judged.median + Math.sign(value - judged.median) * algorithm.k * judged.spread;
       return { anomalous: judged.anomalous, threshold: limit, score: judged.score / algorithm.k };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Judges the newest point of `history.today` against the past windows, under a rule whose algorithm has a history plan. */
+export function judgeWithHistory(rule: Rule, history: HistoryWindows): Judgement | null {
+  const algorithm = rule.algorithm;
+  const { today, windows } = history;
+  switch (algorithm.type) {
+    case 'metis-value': {
+      const [lastWeek, yesterday] = windows as [Float64Array, Float64Array];
+      const judged = metisValue(lastWeek, yesterday, today, { ...DEFAULT_METIS, votes: algorithm.votes, polynomialThreshold: algorithm.polynomialThreshold });
+      // The threshold reported is what the polynomial fit expected.
+      return { anomalous: judged.anomalous, threshold: judged.expected, score: judged.score };
+    }
+    case 'metis-rate': {
+      const [lastWeek, yesterday] = windows as [Float64Array, Float64Array];
+      const judged = metisRate(lastWeek, yesterday, today, algorithm.sigmas);
+      const value = today[today.length - 1] as number;
+      return { anomalous: judged.anomalous, threshold: judged.mean + Math.sign(value - judged.mean) * algorithm.sigmas * judged.std, score: judged.score / algorithm.sigmas };
+    }
+    case 'seasonal-esd': {
+      const judged = seasonalEsdNewest(today, windows, { alpha: algorithm.alpha, maxShare: algorithm.maxShare, robust: true });
+      return { anomalous: judged.anomalous, threshold: judged.limit, score: judged.score };
     }
     default:
       return null;

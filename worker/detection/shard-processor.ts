@@ -4,14 +4,16 @@
 // token: an owner that lost its lease cannot overwrite the new owner's state).
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { Rule } from '../../config/rule-schema.js';
 import type { DetectionBatch } from '../../proxy/detection/detection-batch.js';
 import { DETECTION_QUEUE } from '../../proxy/detection/detection-tap.js';
 import type { RuleIndex } from '../../proxy/detection/rule-index.js';
 import type { RedisClient } from '../../proxy/redis.js';
 import type { RedisKeys } from '../../proxy/redis-keys.js';
 import type { AnomalySink } from './anomaly-sink.js';
+import type { HistoryLoader } from './history-loader.js';
 import type { DetectionPoint, PointReader } from './point-reader.js';
-import { newSeriesState, observe, type SeriesState } from './series-detector.js';
+import { judgeWithHistory, newSeriesState, observe, type Judgement, type SeriesState } from './series-detector.js';
 
 // SAVE — KEYS: lease, state hash. ARGV: token, then field/value pairs. Saves only under the lease.
 const SAVE = `
@@ -32,6 +34,8 @@ export interface ProcessorContext {
   readonly rules: (names: readonly string[]) => RuleIndex | Promise<RuleIndex>;
   /** Reads a batch's lines into points (shared by the worker's shards: a cache of series). */
   readonly reader: PointReader;
+  /** The past windows of the curves whose rules compare with past days (shared by the worker's shards). */
+  readonly history: HistoryLoader;
   readonly sink: AnomalySink;
   readonly checkpointInterval: number;
   readonly log: Logger;
@@ -78,9 +82,19 @@ export class ShardProcessor {
       });
     }
     let judged = 0;
-    for (const point of mine) if (this.#judge(index, point)) judged++;
+    for (const point of mine) {
+      const rule = index.rule(point[0]);
+      // A rule that compares with past days may need windows loaded from the cluster first.
+      if (rule !== undefined) for (let loading = this.#loading(rule, point[2]); loading !== null; loading = this.#loading(rule, point[2])) await loading;
+      if (this.#judge(index, point)) judged++;
+    }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();
+  }
+
+  #loading(rule: Rule, time: number): Promise<void> | null {
+    const plan = this.#ctx.history.planOf(rule);
+    return plan === null ? null : this.#ctx.history.ensure(rule, Math.floor(time / plan.interval));
   }
 
   /** Judges one point of one curve; false when it could not be (calibrating, or no such rule). */
@@ -96,7 +110,16 @@ export class ShardProcessor {
       state = newSeriesState(rule);
       this.#states.set(key, state);
     }
-    const judgement = observe(state, rule, value);
+    const plan = this.#ctx.history.planOf(rule);
+    let judgement: Judgement | null;
+    if (plan === null) judgement = observe(state, rule, value);
+    else {
+      const bucket = Math.floor(time / plan.interval);
+      const history = this.#ctx.history.curve(rule, curve, this.shard);
+      history.today.set(bucket, value);
+      const windows = history.read(bucket);
+      judgement = windows === null ? null : judgeWithHistory(rule, windows);
+    }
     this.#dirty.add(key);
     if (judgement === null) {
       this.#ctx.counted('unjudged', 1);

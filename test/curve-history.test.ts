@@ -1,0 +1,52 @@
+// A curve's past windows as the worker keeps them (rings of buckets): reading fills a gap with the
+// value before it and the leading gap with the first value; a window less than half there is not read;
+// a slot never goes back to an older bucket; the history plans of the algorithms that compare with the
+// past.
+import { describe, expect, it } from 'vitest';
+import { ruleSchema } from '../config/rule-schema.js';
+import { BucketRing, CurveHistory } from '../worker/detection/curve-history.js';
+import { historyPlan } from '../worker/detection/history-plan.js';
+
+const rule = (algorithm: Record<string, unknown>): ReturnType<typeof ruleSchema.parse> => ruleSchema.parse({ name: 'r', db: 'd', measurement: 'm', fields: ['v'], algorithm });
+
+describe('curve history', () => {
+  it('reads buckets with gaps filled from the value before (the leading ones from the first value)', () => {
+    const ring = new BucketRing(8);
+    ring.set(101, 1);
+    ring.set(103, 3);
+    ring.set(104, 4);
+    const out = new Float64Array(5);
+    expect(ring.read(100, out)).toBe(true);
+    expect([...out]).toEqual([1, 1, 1, 3, 4]);
+    expect(ring.read(103, new Float64Array(5))).toBe(false); // 2 of 5 there
+  });
+
+  it('a slot keeps the newer bucket: an older one that maps to it is dropped', () => {
+    const ring = new BucketRing(4);
+    ring.set(9, 9);
+    ring.set(5, 5); // same slot, older
+    const out = new Float64Array(1);
+    expect(ring.read(9, out)).toBe(true);
+    expect(out[0]).toBe(9);
+    expect(ring.read(5, out)).toBe(false);
+  });
+
+  it('Metis: today 181 points, last week and yesterday 361 around the same time of day', () => {
+    const plan = historyPlan(rule({ type: 'metis-value', interval: '5m' }));
+    expect(plan).toEqual({ interval: 300_000, today: 181, windows: [{ offset: 7 * 288, before: 180, after: 180 }, { offset: 288, before: 180, after: 180 }] });
+    expect(historyPlan(rule({ type: 'spot' }))).toBeNull();
+    expect(historyPlan(rule({ type: 'seasonal-esd', period: 1440, periods: 3, window: 30 }))?.windows).toEqual([1, 2, 3].map((k) => ({ offset: k * 1440, before: 29, after: 0 })));
+    expect(() => rule({ type: 'metis-value', interval: '7m' })).toThrow(/dividing a day/);
+  });
+
+  it("a curve's windows for a bucket, or null while one is too sparse", () => {
+    const plan = { interval: 60_000, today: 3, windows: [{ offset: 100, before: 1, after: 1 }] };
+    const curve = new CurveHistory(plan, 0, 10);
+    for (const b of [248, 249, 250]) curve.today.set(b, b);
+    expect(curve.read(250)).toBeNull(); // the window 100 back is empty
+    const loaded = new CurveHistory(plan, 0, 10);
+    for (const b of [48, 49, 50]) loaded.today.set(b + 200, b);
+    for (const b of [149, 150, 151]) loaded.windows[0]?.set(b, b * 10);
+    expect(loaded.read(250)).toEqual({ today: Float64Array.from([48, 49, 50]), windows: [Float64Array.from([1490, 1500, 1510])] });
+  });
+});

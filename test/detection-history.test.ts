@@ -1,0 +1,118 @@
+// Detection against past days, end to end with real processes: a Metis rule's curves are judged
+// against yesterday's and last week's windows, which the worker loads from the cluster through the
+// proxy with one bulk query per window (not per series), then keeps ahead of need. The curves have a
+// daily cycle; what must be found is computed here with the same pure function over the same windows
+// (32-bit values, as the worker keeps them): exactly the injected spike, one anomaly and one webhook
+// call; a series the rule's filter excludes is not loaded. A worker killed with SIGKILL: the one that
+// takes its shards over loads the windows again and finds the next spike.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { metisValue } from '../worker/detect/metis-value.js';
+import { admin, ADMIN_TOKEN } from './helpers/admin.js';
+import { waitUntil } from './helpers/load.js';
+import { webhookReceiver, type WebhookReceiver } from './helpers/webhook.js';
+import { operationsTest } from './helpers/worker.js';
+
+const t = operationsTest();
+let receiver: WebhookReceiver | null = null;
+afterEach(async () => {
+  await receiver?.close();
+  receiver = null;
+});
+
+const MINUTE = 60_000;
+const DAY = 1440;
+/** The first live minute (ms): noon, 2026-11-01. */
+const NOW = Date.UTC(2026, 10, 1, 12);
+const LIVE = 30;
+const SPIKE = 20;
+/** After the first worker is killed: minutes LIVE..LIVE+19, a spike of host b. */
+const SPIKE_B = 45;
+
+/** A daily cycle with noise (LCG per series and minute): the value at minute `m` (relative to NOW). */
+function value(host: string, m: number): number {
+  let state = (host.charCodeAt(0) * 7919 + (m + 20_000) * 104_729) % 2147483648;
+  state = (state * 1103515245 + 12345) % 2147483648;
+  const base = 100 + 30 * Math.sin((2 * Math.PI * (m + 720)) / DAY) + 4 * (state / 2147483648 - 0.5);
+  return (host === 'a' && m === SPIKE) || (host === 'b' && m === SPIKE_B) ? base + 60 : base;
+}
+
+/** Minutes of history: around the same time last week and yesterday, and today before NOW. */
+const HISTORY = [
+  [-7 * DAY - 200, -7 * DAY + 300],
+  [-DAY - 200, -DAY + 300],
+  [-200, -1],
+] as const;
+
+async function write(url: string, hosts: readonly string[], from: number, to: number): Promise<void> {
+  const lines: string[] = [];
+  for (let m = from; m <= to; m++) for (const host of hosts) lines.push(`load,host=${host} v=${value(host, m)} ${NOW + m * MINUTE}`);
+  for (let at = 0; at < lines.length; at += 2000) {
+    const response = await fetch(`${url}/write?db=demo&precision=ms`, { method: 'POST', body: lines.slice(at, at + 2000).join('\n') });
+    expect(response.status).toBe(204);
+  }
+}
+
+/** What the worker judges: Metis over the windows of minute m (values as 32-bit floats). */
+function expectedAnomalous(host: string, m: number): boolean {
+  const window = (from: number, length: number): number[] => Array.from({ length }, (_, i) => Math.fround(value(host, from + i)));
+  return metisValue(window(m - 7 * DAY - 180, 361), window(m - DAY - 180, 361), window(m - 180, 181)).anomalous;
+}
+
+describe('detection against past days', () => {
+  it('a Metis rule loads yesterday and last week with one bulk query per window and finds exactly the spike', async () => {
+    const c = await t.startCluster({ circles: [1], config: { admin: { token: ADMIN_TOKEN }, detection: { shards: 4, flushInterval: 50, leaseTtl: 2000 } } });
+    const worker = t.startWorker(c, 'worker', { INFLUXRING_LOG_LEVEL: 'info' });
+    receiver = await webhookReceiver();
+    const { calls } = receiver;
+
+    // the expectation, from the same function: the spike of host a, nothing else
+    const hosts = ['a', 'b'];
+    const expected = hosts.flatMap((host) => Array.from({ length: LIVE }, (_, m) => m).filter((m) => expectedAnomalous(host, m)).map((m) => `${host}@${m}`));
+    expect(expected).toEqual([`a@${SPIKE}`]);
+
+    // history first, with no rule yet (host c is excluded by the rule's filter)
+    for (const [from, to] of HISTORY) await write(c.url, ['a', 'b', 'c'], from, to);
+    const rule = { db: 'demo', measurement: 'load', fields: ['v'], filter: "host != 'c'", algorithm: { type: 'metis-value' }, webhooks: [receiver.url], cooldown: '1h' };
+    expect((await admin(c.url, 'PUT', '/admin/rules/load-metis', rule)).status).toBe(201);
+    const log = join(c.dir, 'worker.log');
+    await waitUntil('the worker holds every shard', () => (readFileSync(log, 'utf8').match(/"msg":"shard acquired"/g) ?? []).length >= 4, 15_000, () => readFileSync(log, 'utf8').slice(-2000));
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // the proxy's rule poll
+    await write(c.url, ['a', 'b', 'c'], 0, LIVE - 1);
+
+    const listed = async (): Promise<{ series: string; time: number }[]> => (await admin<{ anomalies: { series: string; time: number }[] }>(c.url, 'GET', '/admin/anomalies?rule=load-metis')).body.anomalies;
+    await waitUntil('the anomaly', async () => (await listed()).length >= 1, 30_000, () => readFileSync(log, 'utf8').slice(-3000));
+    await waitUntil('every live point judged', () => /"judged":60\b/.test(readFileSync(log, 'utf8')), 20_000, () => readFileSync(log, 'utf8').slice(-3000));
+    const found = await listed();
+    expect(found.map((a) => `${a.series}@${(a.time - NOW) / MINUTE}`)).toEqual([`demo/load,host=a#v@${SPIKE}`]);
+    await waitUntil('one webhook call', () => calls.length === 1, 10_000);
+    expect(calls[0]).toMatchObject({ rule: 'load-metis', series: 'demo/load,host=a#v', algorithm: 'metis-value', time: NOW + SPIKE * MINUTE });
+
+    // one bulk query per window — today, yesterday, last week — each answering for both series (not c)
+    const loads = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"msg":"history loaded"'))
+      .map((line) => JSON.parse(line) as { window: string; series: number; points: number });
+    expect(loads.map((l) => l.window).sort()).toEqual(['10080 buckets back', '1440 buckets back', 'today']);
+    expect(loads.every((l) => l.series === 2)).toBe(true);
+    expect(loads.find((l) => l.window === 'today')?.points).toBe(2 * (181 - 0));
+    expect(worker.child.exitCode).toBeNull();
+
+    // the worker dies; another takes the shards over with no history, loads it and goes on
+    await worker.kill();
+    const next = t.startWorker(c, 'worker-2', { INFLUXRING_LOG_LEVEL: 'info' });
+    const log2 = join(c.dir, 'worker-2.log');
+    await waitUntil('the new worker holds every shard', () => (readFileSync(log2, 'utf8').match(/"msg":"shard acquired"/g) ?? []).length >= 4, 15_000, () => readFileSync(log2, 'utf8').slice(-2000));
+    const later = hosts.flatMap((host) => Array.from({ length: 20 }, (_, i) => LIVE + i).filter((m) => expectedAnomalous(host, m)).map((m) => `${host}@${m}`));
+    expect(later).toEqual([`b@${SPIKE_B}`]);
+    await write(c.url, ['a', 'b', 'c'], LIVE, LIVE + 19);
+    await waitUntil('the second anomaly', async () => (await listed()).length >= 2, 30_000, () => readFileSync(log2, 'utf8').slice(-3000));
+    await waitUntil('every later point judged', () => /"judged":40\b/.test(readFileSync(log2, 'utf8')), 20_000, () => readFileSync(log2, 'utf8').slice(-3000));
+    expect((await listed()).map((a) => `${a.series}@${(a.time - NOW) / MINUTE}`).sort()).toEqual([`demo/load,host=a#v@${SPIKE}`, `demo/load,host=b#v@${SPIKE_B}`]);
+    const reloaded = readFileSync(log2, 'utf8').split('\n').filter((line) => line.includes('"msg":"history loaded"'));
+    expect(reloaded).toHaveLength(3);
+    await waitUntil('a webhook call for b', () => calls.length === 2, 10_000);
+    expect(next.child.exitCode).toBeNull();
+  });
+});

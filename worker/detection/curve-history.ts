@@ -1,0 +1,84 @@
+// One curve's past points as its rule's history plan needs them: today's window (fed by the points the
+// worker judges, and loaded once from the cluster) and the windows days or periods back (loaded from
+// the cluster ahead of need). Each window is a ring of buckets, so a curve's memory is fixed by the plan
+// (Metis: 181 + 2 × (361 + prefetch) buckets of 8 bytes). Values are kept as 32-bit floats.
+import type { HistoryPlan } from './history-plan.js';
+
+/** Values by bucket number in a ring of `capacity` buckets; a slot keeps the newest bucket written to it. */
+export class BucketRing {
+  readonly #values: Float32Array;
+  /** bucket + 1 per slot (0: empty). */
+  readonly #buckets: Uint32Array;
+
+  constructor(capacity: number) {
+    this.#values = new Float32Array(capacity);
+    this.#buckets = new Uint32Array(capacity);
+  }
+
+  set(bucket: number, value: number): void {
+    const slot = bucket % this.#values.length;
+    const stored = this.#buckets[slot] as number;
+    if (stored !== 0 && stored - 1 > bucket) return; // an older bucket than the slot holds: gone already
+    this.#buckets[slot] = bucket + 1;
+    this.#values[slot] = value;
+  }
+
+  /**
+   * Buckets [from, from + out.length) into `out`; a missing bucket takes the value before it (the first
+   * ones, the first value found). False when fewer than half are there.
+   */
+  read(from: number, out: Float64Array): boolean {
+    const capacity = this.#values.length;
+    let present = 0;
+    let last = NaN;
+    for (let i = 0; i < out.length; i++) {
+      const bucket = from + i;
+      const slot = bucket % capacity;
+      if (this.#buckets[slot] === bucket + 1) {
+        last = this.#values[slot] as number;
+        present++;
+      }
+      out[i] = last;
+    }
+    if (present * 2 < out.length) return false;
+    // Leading gaps: the first value there is.
+    const first = out.findIndex((v) => !Number.isNaN(v));
+    for (let i = 0; i < first; i++) out[i] = out[first] as number;
+    return true;
+  }
+}
+
+/** The windows of one judgement: today's, then the plan's windows in its order. */
+export interface HistoryWindows {
+  readonly today: Float64Array;
+  readonly windows: readonly Float64Array[];
+}
+
+export class CurveHistory {
+  readonly shard: number;
+  readonly today: BucketRing;
+  readonly windows: readonly BucketRing[];
+  readonly #plan: HistoryPlan;
+
+  /** `prefetch`: buckets loaded ahead of need in each window. */
+  constructor(plan: HistoryPlan, shard: number, prefetch: number) {
+    this.shard = shard;
+    this.#plan = plan;
+    this.today = new BucketRing(plan.today);
+    this.windows = plan.windows.map((w) => new BucketRing(w.before + w.after + 1 + prefetch));
+  }
+
+  /** The windows for a point in `bucket` (which `today` holds already), or null when one is too sparse. */
+  read(bucket: number): HistoryWindows | null {
+    const plan = this.#plan;
+    const today = new Float64Array(plan.today);
+    if (!this.today.read(bucket - plan.today + 1, today)) return null;
+    const windows: Float64Array[] = [];
+    for (const [i, w] of plan.windows.entries()) {
+      const out = new Float64Array(w.before + w.after + 1);
+      if (!(this.windows[i] as BucketRing).read(bucket - w.offset - w.before, out)) return null;
+      windows.push(out);
+    }
+    return { today, windows };
+  }
+}
