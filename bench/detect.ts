@@ -8,14 +8,18 @@
 //      shard queue is empty, and the worker's CPU µs per point.
 //   D. Capacity at a 1-minute cadence: a pass over N calibrated SPOT curves, one point each, in this
 //      process; the curves one process keeps checking is what fits in 60 s of one core and in memory.
-//   npm run bench:detect -- [--seconds 10] [--curves 1000000] [--parts abcd]
+//   E. The same for Metis value detection: N curves with today's, yesterday's and last week's windows
+//      in memory as a worker keeps them (curve-history.ts), one point each per pass.
+//   npm run bench:detect -- [--seconds 10] [--curves 1000000] [--metis-curves 100000] [--parts abcde]
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ruleSchema, type Rule } from '../config/rule-schema.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
 import { DETECTION_QUEUE } from '../proxy/detection/detection-tap.js';
-import { newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
+import { CurveHistory } from '../worker/detection/curve-history.js';
+import { historyPlan, type HistoryPlan } from '../worker/detection/history-plan.js';
+import { judgeWithHistory, newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
 import { BenchCluster, MEASUREMENTS, commandCpuSeconds, cpuSeconds, machineCpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
 
 const ALGORITHMS = [
@@ -47,10 +51,35 @@ function trained(r: Rule, seed: number, points: number): SeriesState {
   return state;
 }
 
+/** Heap and typed-array memory in use, after a collection. */
 function heapUsed(): number {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
+  (globalThis as { gc?: () => void }).gc?.();
+  const { heapUsed: heap, arrayBuffers } = process.memoryUsage();
+  return heap + arrayBuffers;
 }
+
+const HISTORY_ALGORITHMS = [{ type: 'metis-value' }, { type: 'metis-rate' }, { type: 'seasonal-esd', period: 1440 }] as const;
+
+/** A curve's history as a worker holds it once loaded: a daily cycle with noise up to bucket `now`. */
+function loadedHistory(plan: HistoryPlan, seed: number, now: number): CurveHistory {
+  const curve = new CurveHistory(plan, 0, 60);
+  const next = noise(seed);
+  const day = (b: number): number => next() + 30 * Math.sin((2 * Math.PI * b) / 1440);
+  for (let b = now - plan.today + 1; b <= now; b++) curve.today.set(b, day(b));
+  for (const [i, w] of plan.windows.entries()) for (let b = now - w.offset - w.before; b <= now - w.offset + w.after + 60; b++) curve.windows[i]?.set(b, day(b));
+  return curve;
+}
+
+/** One point of a history curve judged as a worker judges it: recorded in today's window, then the windows read and judged. */
+function judgeHistory(r: Rule, curve: CurveHistory, bucket: number, value: number): boolean {
+  curve.today.set(bucket, value);
+  const windows = curve.read(bucket);
+  return windows !== null && judgeWithHistory(r, windows)?.anomalous === true;
+}
+
+/** What part A measured the memory of, kept to its end (memory freed meanwhile would spoil the next measure). */
+const kept: unknown[] = [];
 
 function partA(): string {
   const rows = ['| algorithm | µs/point (calibrated) | bytes/curve (heap) |', '|---|---|---|'];
@@ -66,11 +95,55 @@ function partA(): string {
     const before = heapUsed();
     const keep: SeriesState[] = [];
     for (let i = 0; i < curves; i++) keep.push(trained(r, i + 11, algorithm.type === 'robust' ? 400 : 1100));
+    kept.push(keep);
+    const bytes = (heapUsed() - before) / curves;
+    rows.push(`| ${algorithm.type} | ${micros.toFixed(2)} | ${Math.round(bytes)} |`);
+    process.stderr.write(`A ${algorithm.type}: ${micros.toFixed(2)} µs/point, ${Math.round(bytes)} bytes/curve (${keep.length} kept)\n`);
+  }
+  for (const algorithm of HISTORY_ALGORITHMS) {
+    const r = rule(algorithm);
+    const plan = historyPlan(r) as HistoryPlan;
+    const now = 30_000_000;
+    const curve = loadedHistory(plan, 1, now);
+    const next = noise(7);
+    const steps = 3000;
+    const started = performance.now();
+    for (let i = 1; i <= steps; i++) judgeHistory(r, curve, now + (i % 60), next());
+    const micros = ((performance.now() - started) * 1000) / steps;
+    const curves = 2000;
+    const before = heapUsed();
+    const keep = Array.from({ length: curves }, (_, i) => loadedHistory(plan, i + 11, now));
+    kept.push(keep);
     const bytes = (heapUsed() - before) / curves;
     rows.push(`| ${algorithm.type} | ${micros.toFixed(2)} | ${Math.round(bytes)} |`);
     process.stderr.write(`A ${algorithm.type}: ${micros.toFixed(2)} µs/point, ${Math.round(bytes)} bytes/curve (${keep.length} kept)\n`);
   }
   return rows.join('\n');
+}
+
+function partE(curves: number): string {
+  kept.length = 0;
+  const r = rule({ type: 'metis-value' });
+  const plan = historyPlan(r) as HistoryPlan;
+  const now = 30_000_000;
+  const before = heapUsed();
+  const histories: CurveHistory[] = [];
+  for (let i = 0; i < curves; i++) histories.push(loadedHistory(plan, i + 1, now));
+  const bytes = (heapUsed() - before) / curves;
+  const next = noise(5);
+  const passes: number[] = [];
+  for (let pass = 1; pass <= 3; pass++) {
+    const started = performance.now();
+    for (const history of histories) judgeHistory(r, history, now + pass, next());
+    passes.push((performance.now() - started) / 1000);
+  }
+  const seconds = Math.min(...passes);
+  process.stderr.write(`E: ${curves} Metis curves, one point each: ${seconds.toFixed(2)} s per pass (best of 3), ${Math.round(bytes)} bytes/curve\n`);
+  return [
+    '| curves (Metis value, windows loaded) | one point each: seconds per pass (best of 3) | bytes/curve (heap + typed arrays) | curves per 60 s of one core |',
+    '|---|---|---|---|',
+    `| ${curves.toLocaleString('en')} | ${seconds.toFixed(2)} | ${Math.round(bytes)} | ${Math.floor((curves * 60) / seconds).toLocaleString('en')} |`,
+  ].join('\n');
 }
 
 function partD(curves: number): string {
@@ -199,9 +272,11 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
 async function main(): Promise<void> {
   const seconds = Number(option('seconds', '10'));
   const curves = Number(option('curves', '1000000'));
-  const parts = option('parts', 'abcd');
+  const metisCurves = Number(option('metis-curves', '100000'));
+  const parts = option('parts', 'abcde');
   const a = parts.includes('a') ? partA() : '';
   const d = parts.includes('d') ? partD(curves) : '';
+  const e = parts.includes('e') ? partE(metisCurves) : '';
   let bc = '';
   if (parts.includes('b') || parts.includes('c')) {
     const cluster = await BenchCluster.start();
@@ -211,7 +286,7 @@ async function main(): Promise<void> {
       await cluster.stop();
     }
   }
-  process.stdout.write(`\n${a}\n\n${bc}\n\n${d}\n\n${new Date().toISOString()}, node ${process.version}\n`);
+  process.stdout.write(`\n${a}\n\n${bc}\n\n${d}\n\n${e}\n\n${new Date().toISOString()}, node ${process.version}\n`);
 }
 
 main().catch((err: unknown) => {

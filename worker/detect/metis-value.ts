@@ -31,32 +31,45 @@ export interface MetisJudgement {
   readonly expected: number;
 }
 
+/** C, B and A one after the other (what the 3-sigma and EWMA filters judge). */
+export function threeDays(c: ArrayLike<number>, b: ArrayLike<number>, a: ArrayLike<number>): Float64Array {
+  const all = new Float64Array(c.length + b.length + a.length);
+  for (let i = 0; i < c.length; i++) all[i] = c[i] as number;
+  for (let i = 0; i < b.length; i++) all[c.length + i] = b[i] as number;
+  for (let i = 0; i < a.length; i++) all[c.length + b.length + i] = a[i] as number;
+  return all;
+}
+
 /** Judges the last point of `a` given `b` (yesterday) and `c` (last week). */
 export function metisValue(c: ArrayLike<number>, b: ArrayLike<number>, a: ArrayLike<number>, params: MetisParams = DEFAULT_METIS): MetisJudgement {
   const w = params.window;
   if (a.length !== w + 1 || b.length !== 2 * w + 1 || c.length !== 2 * w + 1) {
     throw new Error(`Metis windows: A needs ${w + 1} points, B and C ${2 * w + 1}; got ${a.length}, ${b.length}, ${c.length}`);
   }
-  const all = new Float64Array(c.length + b.length + a.length);
-  all.set(Array.from(c), 0);
-  all.set(Array.from(b), c.length);
-  all.set(Array.from(a), c.length + b.length);
+  const all = threeDays(c, b, a);
   const sigma = threeSigma(all, params.sigmas);
   const ewma = ewmaChart(all, params.ewmaAlpha, params.sigmas);
 
-  // Polynomial: the three days by time of day (C and B at 0..2w, A at 0..w), scaled by mean(A).
+  // Polynomial: the three days by time of day (C and B at 0..2w, A at 0..w), scaled by mean(A). The
+  // least-squares fit over the three days equals the fit of each time of day's mean, weighted by how
+  // many days have it (3 up to w, then 2): 2w + 1 rows instead of 5w + 3.
   let meanA = 0;
   for (let i = 0; i < a.length; i++) meanA += a[i] as number;
   meanA /= a.length;
   const scale = meanA > 1 ? meanA : 1;
-  const xs = new Float64Array(all.length);
-  for (let i = 0; i < c.length; i++) xs[i] = i;
-  for (let i = 0; i < b.length; i++) xs[c.length + i] = i;
-  for (let i = 0; i < a.length; i++) xs[c.length + b.length + i] = i;
-  const ys = all.map((v) => v / scale);
-  const coefficients = polynomialFit(xs, ys, params.polynomialDegree, 2 * w);
+  const xs = new Float64Array(2 * w + 1);
+  const ys = new Float64Array(2 * w + 1);
+  const weights = new Float64Array(2 * w + 1);
+  for (let x = 0; x <= 2 * w; x++) {
+    const days = x <= w ? 3 : 2;
+    const sum = (c[x] as number) + (b[x] as number) + (x <= w ? (a[x] as number) : 0);
+    xs[x] = x;
+    ys[x] = sum / days / scale;
+    weights[x] = days;
+  }
+  const coefficients = polynomialFit(xs, ys, params.polynomialDegree, 2 * w, weights);
   const predicted = polynomialAt(coefficients, w, 2 * w);
-  const deviation = Math.abs((ys[ys.length - 1] as number) - predicted);
+  const deviation = Math.abs((a[w] as number) / scale - predicted);
   const polynomialScore = deviation / params.polynomialThreshold;
 
   const fired: ('sigma' | 'ewma' | 'polynomial')[] = [];

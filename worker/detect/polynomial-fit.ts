@@ -1,16 +1,21 @@
 // Least-squares polynomial fit, by QR (Householder) on the powers of x scaled to [0, 1], so a degree-4
 // fit over hundreds of points stays well conditioned.
 
-/** Coefficients c_0..c_degree of the fit of ys at xs (in the scaled variable x / xScale). */
-export function polynomialFit(xs: ArrayLike<number>, ys: ArrayLike<number>, degree: number, xScale: number): Float64Array {
+/**
+ * Coefficients c_0..c_degree of the fit of ys at xs (in the scaled variable x / xScale); with
+ * `weights`, the weighted fit (each squared residual times its weight).
+ */
+export function polynomialFit(xs: ArrayLike<number>, ys: ArrayLike<number>, degree: number, xScale: number, weights?: ArrayLike<number>): Float64Array {
   const n = xs.length;
   const m = degree + 1;
-  // Column-major design matrix.
+  // Column-major design matrix, rows scaled by √weight.
   const a = new Float64Array(n * m);
   const b = Float64Array.from(ys);
   for (let i = 0; i < n; i++) {
     const x = (xs[i] as number) / xScale;
-    let p = 1;
+    const root = weights === undefined ? 1 : Math.sqrt(weights[i] as number);
+    b[i] = (b[i] as number) * root;
+    let p = root;
     for (let j = 0; j < m; j++) {
       a[j * n + i] = p;
       p *= x;
