@@ -19,6 +19,7 @@ const spotFamily = {
   level: probability.prefault(0.98).describe('Calibration quantile taken as the peak threshold.'),
   calibration: positiveInt.prefault(1000).describe('Points that calibrate the threshold before the first decision.'),
   maxPeaks: positiveInt.prefault(200).describe('Peaks kept per series for the fit (the newest): a refit costs about 1 µs per peak kept.'),
+  onset: z.number().int().nonnegative().prefault(0).describe('Onsets only: an anomaly only when its score is above every score of this many points before it (0: off).'),
 };
 
 export const algorithmSchema = z.discriminatedUnion('type', [
@@ -35,7 +36,7 @@ export const algorithmSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('metis-rate'), sigmas: z.number().positive().prefault(3), interval }).strict(),
-  z.object({ type: z.literal('robust'), window: positiveInt.prefault(360), k: z.number().positive().prefault(3.5) }).strict(),
+  z.object({ type: z.literal('robust'), window: positiveInt.prefault(360), k: z.number().positive().prefault(3.5), onset: spotFamily.onset }).strict(),
   z
     .object({
       type: z.literal('seasonal-esd'),

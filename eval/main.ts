@@ -25,7 +25,7 @@ function nab(dir: string): string {
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const algorithm of EVAL_ALGORITHMS) {
-    const files = curves.map((curve) => ({ scores: curveScores(curve.values, algorithm.algorithm(probationLength(curve.values.length))), windows: curve.windows }));
+    const files = curves.map((curve) => ({ scores: curveScores(curve.values, algorithm.algorithm(probationLength(curve.values.length))).scores, windows: curve.windows }));
     const corpus = prepareCorpus(files);
     const sweeps = Object.fromEntries(Object.entries(profiles).map(([name, profile]) => [name, nabSweep(corpus, profile.CostMatrix)]));
     const threshold = sweeps.standard?.threshold ?? 1;
@@ -47,9 +47,9 @@ function kpis(dir: string): string {
   for (const curve of curves) {
     const calibration = Math.floor(curve.values.length * 0.15);
     for (const algorithm of EVAL_ALGORITHMS) {
-      const scores = curveScores(curve.values, algorithm.algorithm(calibration));
+      const { alarms } = curveScores(curve.values, algorithm.algorithm(calibration));
       const counts = emptyCounts();
-      count(counts, scores.map((s) => s >= 1), curve.windows, calibration);
+      count(counts, alarms, curve.windows, calibration);
       const { point, event, adjusted } = summarize(counts);
       lines.push(`| ${curve.name} | ${algorithm.name} | ${prfCells(point)} | ${prfCells(event)} | ${pct(adjusted.f1)} |`);
     }

@@ -74,7 +74,11 @@ export interface PreparedCorpus {
 export function prepareCorpus(files: readonly ScoredFile[]): PreparedCorpus {
   const items: Item[] = [];
   files.forEach((file, f) => {
-    for (let row = probationLength(file.scores.length); row < file.scores.length; row++) items.push({ score: file.scores[row] as number, file: f, row });
+    for (let row = probationLength(file.scores.length); row < file.scores.length; row++) {
+      const score = file.scores[row] as number;
+      if (Number.isNaN(score)) throw new Error(`file ${f}, row ${row}: the anomaly score is NaN`);
+      items.push({ score, file: f, row });
+    }
   });
   items.sort((a, b) => b.score - a.score);
   return { items, weights: files.map((file) => weights(file.scores.length, file.windows)), windowCounts: files.map((file) => file.windows.length) };

@@ -89,6 +89,8 @@ describe('defaults', () => {
         proxyUrl: '',
         leaseTtl: 10_000,
         checkpointInterval: 5000,
+        historyPrefetch: 60,
+        historyTimeout: 60_000,
         webhookTimeout: 5000,
         webhookRetries: 3,
       },

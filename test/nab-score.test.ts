@@ -17,6 +17,12 @@ describe('NAB score', () => {
     [600, 699],
   ];
 
+  it('a NaN score is refused, naming the row (it would stop the sweep)', () => {
+    const scores = flags([300]);
+    scores[500] = NaN;
+    expect(() => nabSweep([{ scores, windows }], STANDARD)).toThrow(/file 0, row 500: the anomaly score is NaN/);
+  });
+
   it('probation: 15% of the rows, at most 750', () => {
     expect(probationLength(1000)).toBe(150);
     expect(probationLength(10_000)).toBe(750);

@@ -10,6 +10,7 @@ import { dspotInit, dspotMean, dspotStep, type DspotState } from '../detect/dspo
 import { DEFAULT_METIS, metisValue } from '../detect/metis-value.js';
 import { seasonalEsdNewest } from '../detect/seasonal-esd.js';
 import { metisRate } from '../detect/metis-rate.js';
+import { onsetInit, onsetStep, type OnsetState } from '../detect/onset.js';
 import type { HistoryWindows } from './curve-history.js';
 import { robustBaseline } from '../detect/robust-baseline.js';
 import { ALARM, spotInit, spotStep, type SpotState } from '../detect/spot.js';
@@ -24,6 +25,8 @@ export interface SeriesState {
   detector: SpotState | BiSpotState | DspotState | BiDspotState | null;
   /** Time (ms) of the last alert of this curve (for the rule's cooldown), 0 when none. */
   lastAlertAt: number;
+  /** The recent scores, when the algorithm's `onset` is on. */
+  onset?: OnsetState;
 }
 
 export interface Judgement {
@@ -32,6 +35,8 @@ export interface Judgement {
   readonly threshold: number;
   /** How far past the limit: value / threshold for one-sided, deviation over the band for others. */
   readonly score: number;
+  /** With `onset` on: the highest score of the `onset` points before (an anomaly must be above it). */
+  readonly previousHigh?: number;
 }
 
 export function newSeriesState(rule: Rule): SeriesState {
@@ -40,6 +45,15 @@ export function newSeriesState(rule: Rule): SeriesState {
 
 /** Judges `value` (null while the detector calibrates, or when the algorithm is not a streaming one). */
 export function observe(state: SeriesState, rule: Rule, value: number): Judgement | null {
+  const judged = observeStreaming(state, rule, value);
+  const window = 'onset' in rule.algorithm ? rule.algorithm.onset : 0;
+  if (judged === null || window === 0) return judged;
+  state.onset ??= onsetInit();
+  const previousHigh = onsetStep(state.onset, judged.score, window);
+  return { ...judged, anomalous: judged.anomalous && judged.score > previousHigh, previousHigh };
+}
+
+function observeStreaming(state: SeriesState, rule: Rule, value: number): Judgement | null {
   const algorithm = rule.algorithm;
   switch (algorithm.type) {
     case 'spot':
