@@ -30,7 +30,7 @@ describe('rules in Redis', () => {
     expect(listed.body.rules).toEqual([
       {
         ...SEEDED,
-        algorithm: { type: 'bispot', q: 1e-4, level: 0.98, calibration: 1000, maxPeaks: 200 },
+        algorithm: { type: 'bispot', q: 1e-4, level: 0.98, calibration: 1000, maxPeaks: 200, onset: 0 },
         webhooks: [],
         cooldown: 600_000,
         enabled: true,
