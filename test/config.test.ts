@@ -87,6 +87,8 @@ describe('defaults', () => {
         maxPendingPoints: 200_000,
         database: 'anomalies',
         proxyUrl: '',
+        username: '',
+        password: '',
         leaseTtl: 10_000,
         checkpointInterval: 5000,
         historyPrefetch: 60,

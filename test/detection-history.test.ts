@@ -4,10 +4,12 @@
 // daily cycle; what must be found is computed here with the same pure function over the same windows
 // (32-bit values, as the worker keeps them): exactly the injected spike, one anomaly and one webhook
 // call; a series the rule's filter excludes is not loaded. A worker killed with SIGKILL: the one that
-// takes its shards over loads the windows again and finds the next spike.
+// takes its shards over loads the windows again and finds the next spike. The proxy requires
+// credentials: the workers give theirs (detection.username/password) for queries and anomaly writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashPassword } from '../proxy/auth.js';
 import { metisValue } from '../worker/detect/metis-value.js';
 import { admin, ADMIN_TOKEN } from './helpers/admin.js';
 import { waitUntil } from './helpers/load.js';
@@ -45,11 +47,15 @@ const HISTORY = [
   [-200, -1],
 ] as const;
 
+const USER = 'detector';
+const PASSWORD = 'pa:ss word';
+const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+
 async function write(url: string, hosts: readonly string[], from: number, to: number): Promise<void> {
   const lines: string[] = [];
   for (let m = from; m <= to; m++) for (const host of hosts) lines.push(`load,host=${host} v=${value(host, m)} ${NOW + m * MINUTE}`);
   for (let at = 0; at < lines.length; at += 2000) {
-    const response = await fetch(`${url}/write?db=demo&precision=ms`, { method: 'POST', body: lines.slice(at, at + 2000).join('\n') });
+    const response = await fetch(`${url}/write?db=demo&precision=ms`, { method: 'POST', headers: AUTH, body: lines.slice(at, at + 2000).join('\n') });
     expect(response.status).toBe(204);
   }
 }
@@ -62,7 +68,8 @@ function expectedAnomalous(host: string, m: number): boolean {
 
 describe('detection against past days', () => {
   it('a Metis rule loads yesterday and last week with one bulk query per window and finds exactly the spike', async () => {
-    const c = await t.startCluster({ circles: [1], config: { admin: { token: ADMIN_TOKEN }, detection: { shards: 4, flushInterval: 50, leaseTtl: 2000 } } });
+    const auth = { enabled: true, users: [{ name: USER, passwordHash: await hashPassword(PASSWORD) }] };
+    const c = await t.startCluster({ circles: [1], config: { admin: { token: ADMIN_TOKEN }, auth, detection: { shards: 4, flushInterval: 50, leaseTtl: 2000, username: USER, password: PASSWORD } } });
     const worker = t.startWorker(c, 'worker', { INFLUXRING_LOG_LEVEL: 'info' });
     receiver = await webhookReceiver();
     const { calls } = receiver;
@@ -98,6 +105,10 @@ describe('detection against past days', () => {
     expect(loads.every((l) => l.series === 2)).toBe(true);
     expect(loads.find((l) => l.window === 'today')?.points).toBe(2 * (181 - 0));
     expect(worker.child.exitCode).toBeNull();
+    // the anomaly point, written with the workers' credentials (none: refused)
+    const anomalyRows = async (headers: Record<string, string>): Promise<Response> => fetch(`${c.url}/query?db=anomalies&q=${encodeURIComponent('SELECT value FROM anomaly')}`, { headers });
+    expect((await anomalyRows({})).status).toBe(401);
+    await waitUntil('the anomaly point stored', async () => JSON.stringify(await (await anomalyRows(AUTH)).json()).includes('"values"'), 10_000);
 
     // the worker dies; another takes the shards over with no history, loads it and goes on
     await worker.kill();

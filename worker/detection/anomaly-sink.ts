@@ -24,6 +24,8 @@ const ANOMALIES_KEPT = 10_000;
 
 export interface SinkOptions {
   readonly proxyUrl: string;
+  /** `user:password` for the proxy's auth (sent as `Authorization: Token …`), or empty. */
+  readonly token: string;
   readonly database: string;
   readonly webhookTimeout: number;
   readonly webhookRetries: number;
@@ -40,7 +42,7 @@ export class AnomalySink {
   webhooksSent = 0;
 
   constructor(redis: RedisClient, keys: RedisKeys, options: SinkOptions, log: Logger) {
-    this.#writer = new InfluxDB({ url: options.proxyUrl, timeout: 10_000 }).getWriteApi('', options.database, 'ms', {
+    this.#writer = new InfluxDB({ url: options.proxyUrl, timeout: 10_000, ...(options.token === '' ? {} : { token: options.token }) }).getWriteApi('', options.database, 'ms', {
       maxRetries: 5,
       flushInterval: 0,
       writeFailed: (err: Error) => {

@@ -34,7 +34,9 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const keys = new RedisKeys(config.redis.keyPrefix);
   const store = new RuleStore(redis, keys);
   const proxyUrl = anomalyProxyUrl(config);
-  const sink = new AnomalySink(redis, keys, { proxyUrl, database: config.detection.database, webhookTimeout: config.detection.webhookTimeout, webhookRetries: config.detection.webhookRetries }, log);
+  const { username, password } = config.detection;
+  const headers: Record<string, string> = username === '' ? {} : { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+  const sink = new AnomalySink(redis, keys, { proxyUrl, token: username === '' ? '' : `${username}:${password}`, database: config.detection.database, webhookTimeout: config.detection.webhookTimeout, webhookRetries: config.detection.webhookRetries }, log);
 
   let rules = new Map<string, Rule>();
   let index = new RuleIndex([]);
@@ -62,7 +64,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const reader = new PointReader(config.detection.shards);
   const processors = new Map<number, ShardProcessor>();
   const history = new HistoryLoader(
-    { proxyUrl, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard) },
+    { proxyUrl, headers, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard) },
     log,
   );
 
@@ -72,12 +74,12 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
     while (!databaseReady) {
       try {
         // Only when missing: a catalog change is applied to every node, no need to make one per start.
-        const shown = await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: 'SHOW DATABASES' }) });
+        const shown = await fetch(`${proxyUrl}/query`, { method: 'POST', headers, body: new URLSearchParams({ q: 'SHOW DATABASES' }) });
         const text = await shown.text();
         const exists = shown.status === 200 && (JSON.parse(text) as { results?: { series?: { values?: string[][] }[] }[] }).results?.[0]?.series?.[0]?.values?.some((row) => row[0] === config.detection.database) === true;
         if (exists) databaseReady = true;
         else {
-          const response = await fetch(`${proxyUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${quoteIdent(config.detection.database)}` }) });
+          const response = await fetch(`${proxyUrl}/query`, { method: 'POST', headers, body: new URLSearchParams({ q: `CREATE DATABASE ${quoteIdent(config.detection.database)}` }) });
           await response.arrayBuffer();
           databaseReady = response.status === 200;
         }

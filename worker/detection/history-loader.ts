@@ -15,6 +15,8 @@ import { historyPlan, type HistoryPlan } from './history-plan.js';
 
 export interface HistoryLoaderOptions {
   readonly proxyUrl: string;
+  /** Headers of every query (the proxy's credentials). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly shards: number;
   /** Buckets loaded ahead of need in the windows days back. */
   readonly prefetch: number;
@@ -162,6 +164,7 @@ export class HistoryLoader {
     const started = performance.now();
     const response = await fetch(`${this.#options.proxyUrl}/query`, {
       method: 'POST',
+      headers: this.#options.headers,
       body: new URLSearchParams({ db: rule.db, q, epoch: 'ms', chunked: 'true', chunk_size: '10000' }),
       signal: AbortSignal.timeout(this.#options.timeout),
     });

@@ -39,7 +39,7 @@ export interface ProcessorContext {
   readonly sink: AnomalySink;
   readonly checkpointInterval: number;
   readonly log: Logger;
-  /** Counts points by outcome: judged, not judged (a detector calibrating, or an algorithm workers do not run), no such rule. */
+  /** Counts points by outcome: judged, not judged (a detector calibrating, or a curve whose past windows are not there yet), no such rule. */
   readonly counted: (outcome: 'judged' | 'unjudged' | 'no-rule', points: number) => void;
 }
 
