@@ -111,7 +111,12 @@ describe('reading writes into detection points', () => {
     expect(built).toEqual({ rules: ['r1'], segments: [['demo', 'n', 1000, 'cpu v=1\ncpu v=2'], ['demo', 'n', 1001, 'cpu v=3\ncpu v=4']] });
     writes[0]?.fill(0); // the batch copied the lines: the request's buffer can go
     const got: DetectionPoint[] = [];
-    for (const [db, precision, at, lines] of built.segments) reader.read(index, db, precision, lines, at, (shard, point) => shard === shardOf('demo/cpu#v', 4) && got.push(point));
+    const mine = shardOf('demo/cpu#v', 4);
+    for (const [db, precision, at, lines] of built.segments) reader.read(index, db, precision, lines, at, (_, point) => got.push(point), mine);
     expect(got).toEqual([1, 2, 3, 4].map((v) => ['r1', 'demo/cpu#v', v < 3 ? 1000 : 1001, v]));
+    // a worker reading for another shard gets none of them
+    const others: DetectionPoint[] = [];
+    for (const [db, precision, at, lines] of built.segments) reader.read(index, db, precision, lines, at, (_, point) => others.push(point), (mine + 1) % 4);
+    expect(others).toEqual([]);
   });
 });

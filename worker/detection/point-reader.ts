@@ -14,6 +14,8 @@ export type DetectionPoint = [string, string, number, number];
 /** What the rules make of one series: per field, the curves (rule, series key, shard) it feeds. */
 interface SeriesTargets {
   readonly fields: Map<string, { rule: string; key: string; shard: number }[]>;
+  /** The shards of all its curves. */
+  readonly shards: ReadonlySet<number>;
 }
 
 /** Series whose targets are cached (per rule set), at most. */
@@ -46,8 +48,11 @@ export class PointReader {
     this.#shards = shards;
   }
 
-  /** Calls `emit` with every point a rule of `index` matches among `lines` (joined by "\n") of database `db`. */
-  read(index: RuleIndex, db: string, precision: string, lines: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
+  /**
+   * Calls `emit` with every point a rule of `index` matches among `lines` (joined by "\n") of database
+   * `db` — only those of shard `only` when it is given.
+   */
+  read(index: RuleIndex, db: string, precision: string, lines: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only = -1): void {
     if (this.#seriesIndex !== index) {
       this.#series.clear();
       this.#seriesIndex = index;
@@ -57,14 +62,13 @@ export class PointReader {
     while (from < lines.length) {
       let to = lines.indexOf('\n', from);
       if (to === -1) to = lines.length;
-      const text = lines.slice(from, to);
+      const start = from;
       from = to + 1;
-      const end = text.length;
       // The series part (measurement and tags) ends at the first space; with no escape or quote in
       // it, it is a cache key for what the rules make of it.
-      const space = text.indexOf(' ');
-      if (space === -1) continue;
-      const head = text.slice(0, space);
+      const space = lines.indexOf(' ', start);
+      if (space === -1 || space >= to) continue;
+      const head = lines.slice(start, space);
       let series = this.#series.get(head);
       if (series === undefined) {
         series = head.includes('\\') || head.includes('"') ? null : this.#describe(index, db, head);
@@ -74,27 +78,38 @@ export class PointReader {
         }
       }
       if (series === null) {
-        this.#readSlowly(index, db, precision, text, receivedAt, emit);
+        this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
         continue;
       }
-      if (series.fields.size === 0) continue;
-      // Fields, then the timestamp (no escapes or quotes in the rest: else the slow path).
-      const rest = text.slice(space + 1, end);
-      if (rest.includes('"') || rest.includes('\\')) {
-        this.#readSlowly(index, db, precision, text, receivedAt, emit);
+      if (series.fields.size === 0 || (only >= 0 && !series.shards.has(only))) continue;
+      // Fields, then the timestamp, in one pass over the rest of the line (an escape or a quote in
+      // it: the slow path).
+      let lastSpace = -1;
+      let plain = true;
+      for (let i = space + 1; i < to; i++) {
+        const c = lines.charCodeAt(i);
+        if (c === 32) lastSpace = i;
+        else if (c === 34 || c === 92) {
+          plain = false;
+          break;
+        }
+      }
+      if (!plain) {
+        this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
         continue;
       }
-      const lastSpace = rest.lastIndexOf(' ');
-      const fieldsText = lastSpace === -1 ? rest : rest.slice(0, lastSpace);
-      const stamp = lastSpace === -1 ? '' : rest.slice(lastSpace + 1);
-      const time = stamp === '' ? receivedAt : millis(stamp, drop, precision);
-      for (const pair of fieldsText.split(',')) {
-        const eq = pair.indexOf('=');
-        const targets = series.fields.get(pair.slice(0, eq));
-        if (targets === undefined) continue;
-        const value = numericField(pair.slice(eq + 1));
-        if (value === null) continue;
-        for (const target of targets) emit(target.shard, [target.rule, target.key, time, value]);
+      const fieldsEnd = lastSpace === -1 ? to : lastSpace;
+      const time = lastSpace === -1 ? receivedAt : millis(lines.slice(lastSpace + 1, to), drop, precision);
+      let fieldStart = space + 1;
+      for (let i = fieldStart; i <= fieldsEnd; i++) {
+        if (i < fieldsEnd && lines.charCodeAt(i) !== 44) continue; // ","
+        const eq = lines.indexOf('=', fieldStart);
+        const targets = eq < i ? series.fields.get(lines.slice(fieldStart, eq)) : undefined;
+        if (targets !== undefined) {
+          const value = numericField(lines.slice(eq + 1, i));
+          if (value !== null) for (const target of targets) if (only < 0 || target.shard === only) emit(target.shard, [target.rule, target.key, time, value]);
+        }
+        fieldStart = i + 1;
       }
     }
   }
@@ -105,7 +120,7 @@ export class PointReader {
     const measurement = parts[0] as string;
     const fields = new Map<string, { rule: string; key: string; shard: number }[]>();
     const rules = index.rulesFor(db, measurement);
-    if (rules === undefined) return { fields };
+    if (rules === undefined) return { fields, shards: new Set() };
     const tagPairs: [string, string][] = parts.slice(1).map((pair) => {
       const eq = pair.indexOf('=');
       return [pair.slice(0, eq), pair.slice(eq + 1)];
@@ -120,11 +135,11 @@ export class PointReader {
         fields.set(field, list);
       }
     }
-    return { fields };
+    return { fields, shards: new Set([...fields.values()].flatMap((list) => list.map((target) => target.shard))) };
   }
 
   /** A line with escapes or quotes: read fully. */
-  #readSlowly(index: RuleIndex, db: string, precision: string, line: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void): void {
+  #readSlowly(index: RuleIndex, db: string, precision: string, line: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): void {
     const point = parsePoint(line);
     const rules = index.rulesFor(db, point.measurement);
     if (rules === undefined) return;
@@ -135,7 +150,8 @@ export class PointReader {
       for (const [field, value] of point.fields) {
         if (!compiled.fields.has(field)) continue;
         const key = seriesKey(db, point.measurement, point.tags, field);
-        emit(shardOf(key, this.#shards), [compiled.rule.name, key, time, value]);
+        const shard = shardOf(key, this.#shards);
+        if (only < 0 || shard === only) emit(shard, [compiled.rule.name, key, time, value]);
       }
     }
   }

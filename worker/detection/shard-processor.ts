@@ -47,8 +47,10 @@ export class ShardProcessor {
   readonly shard: number;
   readonly #token: string;
   readonly #ctx: ProcessorContext;
-  readonly #states = new Map<string, SeriesState>();
-  readonly #dirty = new Set<string>();
+  /** Curve states by rule, then series key (no key to build per point; saved as "rule\nseries"). */
+  readonly #states = new Map<string, Map<string, SeriesState>>();
+  /** The states changed since the last save, with their rule and series key. */
+  readonly #dirty = new Map<SeriesState, [string, string]>();
   #worker: Worker<DetectionBatch> | null = null;
   #timer: NodeJS.Timeout | null = null;
 
@@ -62,7 +64,10 @@ export class ShardProcessor {
   /** Restores the saved states, then starts taking the shard's batches. */
   async start(): Promise<void> {
     const saved = await this.#ctx.redis.hgetall(this.#ctx.keys.detectionState(this.shard));
-    for (const [key, json] of Object.entries(saved)) this.#states.set(key, JSON.parse(json) as SeriesState);
+    for (const [key, json] of Object.entries(saved)) {
+      const cut = key.indexOf('\n');
+      this.#curves(key.slice(0, cut)).set(key.slice(cut + 1), JSON.parse(json) as SeriesState);
+    }
     this.#worker = new Worker<DetectionBatch>(DETECTION_QUEUE, (job) => this.#process(job), {
       connection: this.#ctx.connection,
       prefix: this.#ctx.keys.detectionShardPrefix(this.shard),
@@ -77,9 +82,7 @@ export class ShardProcessor {
     const index = await this.#ctx.rules(job.data.rules);
     const mine: DetectionPoint[] = [];
     for (const [db, precision, receivedAt, lines] of job.data.segments) {
-      this.#ctx.reader.read(index, db, precision, lines, receivedAt, (shard, point) => {
-        if (shard === this.shard) mine.push(point);
-      });
+      this.#ctx.reader.read(index, db, precision, lines, receivedAt, (_, point) => mine.push(point), this.shard);
     }
     let judged = 0;
     for (const point of mine) {
@@ -104,11 +107,11 @@ export class ShardProcessor {
       this.#ctx.counted('no-rule', 1);
       return false;
     }
-    const key = `${ruleName}\n${curve}`;
-    let state = this.#states.get(key);
+    const curves = this.#curves(ruleName);
+    let state = curves.get(curve);
     if (state === undefined || state.algorithm !== index.algorithmOf(ruleName)) {
       state = newSeriesState(rule);
-      this.#states.set(key, state);
+      curves.set(curve, state);
     }
     const plan = this.#ctx.history.planOf(rule);
     let judgement: Judgement | null;
@@ -120,7 +123,7 @@ export class ShardProcessor {
       const windows = history.read(bucket);
       judgement = windows === null ? null : judgeWithHistory(rule, windows);
     }
-    this.#dirty.add(key);
+    if (!this.#dirty.has(state)) this.#dirty.set(state, [ruleName, curve]);
     if (judgement === null) {
       this.#ctx.counted('unjudged', 1);
       return false;
@@ -133,14 +136,20 @@ export class ShardProcessor {
     return true;
   }
 
+  #curves(rule: string): Map<string, SeriesState> {
+    let curves = this.#states.get(rule);
+    if (curves === undefined) {
+      curves = new Map();
+      this.#states.set(rule, curves);
+    }
+    return curves;
+  }
+
   /** Saves the states changed since the last save (only while this worker holds the lease). */
   async save(): Promise<boolean> {
     if (this.#dirty.size === 0) return true;
     const pairs: string[] = [];
-    for (const key of this.#dirty) {
-      const state = this.#states.get(key);
-      if (state !== undefined) pairs.push(key, JSON.stringify(state));
-    }
+    for (const [state, [rule, curve]] of this.#dirty) pairs.push(`${rule}\n${curve}`, JSON.stringify(state));
     this.#dirty.clear();
     const redis = this.#ctx.redis as RedisClient & SaveCommands;
     const saved = await redis.irxDetectSave(this.#ctx.keys.detectionLease(this.shard), this.#ctx.keys.detectionState(this.shard), this.#token, ...pairs).catch(() => -1);
