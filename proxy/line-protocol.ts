@@ -48,9 +48,10 @@ function safeDigits(precision: string): number {
 export interface LineSink {
   /**
    * A valid line: bytes [start, end) without the line ending; the measurement (escaped, as sent) is
-   * [start, measurementEnd); `hasTimestamp` is false when the proxy must add one.
+   * [start, measurementEnd), the series key (measurement and tags, as sent) [start, seriesEnd);
+   * `hasTimestamp` is false when the proxy must add one.
    */
-  line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean): void;
+  line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean, seriesEnd: number): void;
   /** An invalid line, with influxd's reason (`unable to parse '<line>': <reason>` is built by the caller). */
   invalid(start: number, end: number, reason: string): void;
 }
@@ -64,6 +65,7 @@ export interface ScanOptions {
 
 // Results of scanning one line, kept in module scope so a valid line allocates nothing.
 let measurementEnd = 0;
+let seriesEnd = 0;
 let hasTimestamp = false;
 
 /** Scans every line of `buf`, reporting each valid and invalid line to `sink`. */
@@ -101,7 +103,7 @@ export function scanLines(buf: Buffer, options: ScanOptions, sink: LineSink): vo
       } else {
         const backslash = nextBackslash !== -1 && nextBackslash < lineEnd;
         const reason = checkLine(buf, start, lineEnd, options.precision, timestampSafeDigits, backslash);
-        if (reason === null) sink.line(start, lineEnd, measurementEnd, hasTimestamp);
+        if (reason === null) sink.line(start, lineEnd, measurementEnd, hasTimestamp, seriesEnd);
         else sink.invalid(start, lineEnd, reason);
       }
     }
@@ -195,6 +197,7 @@ function checkLine(
     i = tagsEnd;
   }
   const keyEnd = i;
+  seriesEnd = keyEnd;
   if (keyEnd - start > MAX_KEY_LENGTH) return `max key length exceeded: ${keyEnd - start} > ${MAX_KEY_LENGTH}`;
 
   // --- fields

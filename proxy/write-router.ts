@@ -27,7 +27,7 @@ export interface WriteInput {
 export interface WriteWatch {
   /** A function telling whether the lines of a shard key are wanted, or null when none of `db` are. */
   watcher(db: string): ((shardKey: string) => boolean) | null;
-  /** The lines wanted of a stored write: triplets start, end, measurement end in `body`. */
+  /** The lines wanted of a stored write: triplets start, end, series key end in `body`. */
   offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void;
 }
 
@@ -99,7 +99,7 @@ class RequestScan implements LineSink {
   readonly #seed: number;
   lines = 0;
   needsTimestamp = false;
-  /** Lines detection wants (triplets: start, end, measurement end). */
+  /** Lines detection wants (triplets: start, end, series key end). */
   readonly watched: number[] = [];
   readonly #watcher: ((shardKey: string) => boolean) | null;
   #watching = false;
@@ -118,7 +118,7 @@ class RequestScan implements LineSink {
     this.#seed = databaseSeed(db);
   }
 
-  line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean): void {
+  line(start: number, end: number, measurementEnd: number, hasTimestamp: boolean, seriesEnd: number): void {
     let target = this.#last;
     const changed = target === null || !this.#sameMeasurement(start, measurementEnd);
     if (changed) {
@@ -129,7 +129,7 @@ class RequestScan implements LineSink {
       this.#watching = this.#watcher !== null && this.#watcher((target as ShardTarget).key);
     }
     const { owners, key } = target as ShardTarget;
-    if (this.#watching) this.watched.push(start, end, measurementEnd);
+    if (this.#watching) this.watched.push(start, end, seriesEnd);
     if (!hasTimestamp) this.needsTimestamp = true;
     for (let i = 0; i < owners.length; i++) {
       const node = owners[i] as InfluxNode;

@@ -21,8 +21,8 @@ function read(index: RuleIndex, body: string, precision = 'n', reader = new Poin
   const buf = Buffer.from(body);
   const batches = new Map<number, PendingBatch>();
   scanLines(buf, { precision, maxLineBytes: 1 << 20 }, {
-    line: (start, end) => {
-      const { shards, rules } = router.route(index, 'demo', buf, start, end);
+    line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
+      const { shards, rules } = router.route(index, 'demo', buf, start, seriesEnd);
       for (const shard of shards) {
         const batch = batches.get(shard) ?? new PendingBatch();
         batch.add('demo', precision, 1_700_000_000_123, buf, start, end, rules);
@@ -98,8 +98,8 @@ describe('reading writes into detection points', () => {
     const writes = ['cpu v=1\ncpu v=2', 'cpu v=3\ncpu v=4'].map((text) => Buffer.from(text));
     for (const [w, body] of writes.entries()) {
       scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
-        line: (start, end) => {
-          const { shards, rules } = router.route(index, 'demo', body, start, end);
+        line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
+          const { shards, rules } = router.route(index, 'demo', body, start, seriesEnd);
           expect(shards).toContain(shardOf('demo/cpu#v', 4));
           batch.add('demo', 'n', 1000 + w, body, start, end, rules);
         },
@@ -118,5 +118,22 @@ describe('reading writes into detection points', () => {
     const others: DetectionPoint[] = [];
     for (const [db, precision, at, lines] of built.segments) reader.read(index, db, precision, lines, at, (_, point) => others.push(point), (mine + 1) % 4);
     expect(others).toEqual([]);
+  });
+
+  it('a thousand series are routed from the cache as a fresh router routes them (the key bytes are checked, not only their hash)', () => {
+    const routed = (router: LineRouter, body: Buffer): string[] => {
+      const out: string[] = [];
+      scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
+        line: (start, _end, _m, _t, seriesEnd) => out.push(router.route(index, 'demo', body, start, seriesEnd).shards.join(',')),
+        invalid: () => undefined,
+      });
+      return out;
+    };
+    const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => `cpu,host=h${i},zone=z${i % 7} v=1`).join('\n'));
+    const cached = new LineRouter(8);
+    const first = routed(cached, body);
+    expect(routed(cached, body)).toEqual(first);
+    expect(first).toEqual(Array.from({ length: 1000 }, (_, i) => routed(new LineRouter(8), Buffer.from(`cpu,host=h${i},zone=z${i % 7} v=1`))[0]));
+    expect(new Set(first).size).toBeGreaterThan(1);
   });
 });

@@ -62,7 +62,7 @@ export class DetectionTap implements WriteWatch {
     return index.hasDb(db) ? (key) => index.watches(key) : null;
   }
 
-  /** A stored write's lines that rules look at (triplets start, end, measurement end): routed after the answer. */
+  /** A stored write's lines that rules look at (triplets start, end, series key end): routed after the answer. */
   offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
     const index = this.#index;
     setImmediate(() => this.#route(index, db, precision, body, lines, receivedAt));
@@ -74,7 +74,7 @@ export class DetectionTap implements WriteWatch {
     for (let l = 0; l < lines.length; l += 3) {
       const start = lines[l] as number;
       const end = lines[l + 1] as number;
-      const { shards, rules } = this.#router.route(index, db, body, start, end);
+      const { shards, rules } = this.#router.route(index, db, body, start, lines[l + 2] as number);
       for (let s = 0; s < shards.length; s++) {
         if (this.#pendingPoints >= limit) {
           skipped++;

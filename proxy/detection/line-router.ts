@@ -1,8 +1,9 @@
 // Which detection shards an acknowledged line goes to: the shards of the curves (series, field) the
-// rules make of its series. The proxy only finds the line's series text (up to the first space) and
-// looks it up in a cache; it does not read fields or timestamps. The line itself goes to those shards'
-// queues, and the worker owning a shard reads it and judges the curves that are its own
-// (worker/detection/point-reader.ts). So a write pays a Map lookup and a copy per line it hands over.
+// rules make of its series. The write path's scan has found the line's series key (measurement and
+// tags, as sent); its bytes are hashed here (FNV-1a, no string made) and looked up in a cache, checked
+// byte for byte. Fields and timestamps are not read: the line itself goes to those shards' queues, and
+// the worker owning a shard reads it and judges the curves that are its own
+// (worker/detection/point-reader.ts). So a line handed over costs a hash, a lookup and a copy.
 import { parsePoint } from '../../worker/detection/point-parser.js';
 import type { RuleIndex } from './rule-index.js';
 import { seriesKey, shardOf } from './series-key.js';
@@ -18,35 +19,43 @@ const NOWHERE: SeriesRoute = { shards: [], rules: [] };
 /** Series whose routes are cached (per rule set), at most. */
 const SERIES_CACHE = 100_000;
 
-const SPACE = 0x20;
-const BACKSLASH = 0x5c;
+/** A cached series key (its bytes) and its route; entries whose bytes hash alike are chained. */
+interface Cached {
+  readonly key: Buffer;
+  readonly route: SeriesRoute;
+  readonly next: Cached | undefined;
+}
+
+function sameBytes(key: Buffer, body: Buffer, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== body[start + i]) return false;
+  return true;
+}
 
 export class LineRouter {
   readonly #shards: number;
-  readonly #cache = new Map<string, SeriesRoute>();
+  readonly #cache = new Map<number, Cached>();
   #cacheIndex: RuleIndex | null = null;
 
   constructor(shards: number) {
     this.#shards = shards;
   }
 
-  /** The route of the line at [start, end) of `body` in database `db`. */
-  route(index: RuleIndex, db: string, body: Buffer, start: number, end: number): SeriesRoute {
+  /** The route of a line of database `db` whose series key is [start, seriesEnd) of `body`. */
+  route(index: RuleIndex, db: string, body: Buffer, start: number, seriesEnd: number): SeriesRoute {
     if (this.#cacheIndex !== index) {
       this.#cache.clear();
       this.#cacheIndex = index;
     }
-    const space = body.indexOf(SPACE, start);
-    if (space === -1 || space >= end) return NOWHERE;
-    // latin1: one char per byte, the cheapest string to make; a key only (decoded as UTF-8 on a miss).
-    const head = body.toString('latin1', start, space);
-    const cached = this.#cache.get(head);
-    if (cached !== undefined) return cached;
-    // An escape in the series part (an escaped space would end `head` early): read the line fully.
-    if (head.includes('\\') || body[space - 1] === BACKSLASH) return this.#describeEscaped(index, db, body.toString('utf8', start, end));
-    const route = this.#describe(index, db, body.toString('utf8', start, space));
+    let hash = 0x811c9dc5;
+    for (let i = start; i < seriesEnd; i++) hash = Math.imul(hash ^ (body[i] as number), 0x01000193);
+    const first = this.#cache.get(hash);
+    for (let entry = first; entry !== undefined; entry = entry.next) if (sameBytes(entry.key, body, start, seriesEnd)) return entry.route;
+    const series = body.toString('utf8', start, seriesEnd);
+    // An escape in the series key: read it as influxd would (a line of it with a placeholder field).
+    const route = series.includes('\\') ? this.#describeEscaped(index, db, `${series} _=0`) : this.#describe(index, db, series);
     if (this.#cache.size >= SERIES_CACHE) this.#cache.clear();
-    this.#cache.set(head, route);
+    this.#cache.set(hash, { key: Buffer.from(body.subarray(start, seriesEnd)), route, next: this.#cache.size === 0 ? undefined : first });
     return route;
   }
 
