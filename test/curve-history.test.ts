@@ -1,11 +1,12 @@
 // A curve's past windows as the worker keeps them (rings of buckets): reading fills a gap with the
 // value before it and the leading gap with the first value; a window less than half there is not read;
 // a slot never goes back to an older bucket; the history plans of the algorithms that compare with the
-// past.
+// past; each history algorithm judges a spike against its windows, and not a normal point.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
 import { BucketRing, CurveHistory } from '../worker/detection/curve-history.js';
 import { historyPlan } from '../worker/detection/history-plan.js';
+import { judgeWithHistory } from '../worker/detection/series-detector.js';
 
 const rule = (algorithm: Record<string, unknown>): ReturnType<typeof ruleSchema.parse> => ruleSchema.parse({ name: 'r', db: 'd', measurement: 'm', fields: ['v'], algorithm });
 
@@ -48,5 +49,36 @@ describe('curve history', () => {
     for (const b of [48, 49, 50]) loaded.today.set(b + 200, b);
     for (const b of [149, 150, 151]) loaded.windows[0]?.set(b, b * 10);
     expect(loaded.read(250)).toEqual({ today: Float64Array.from([48, 49, 50]), windows: [Float64Array.from([1490, 1500, 1510])] });
+  });
+
+  it.each([
+    { algorithm: { type: 'metis-value' } },
+    { algorithm: { type: 'metis-rate' } },
+    { algorithm: { type: 'seasonal-esd', period: 1440, periods: 3, window: 60 } },
+  ])('$algorithm.type judges a spike as an anomaly and a normal point as none', ({ algorithm }) => {
+    const r = rule(algorithm);
+    const plan = historyPlan(r);
+    if (plan === null) throw new Error('no plan');
+    let seed = 5;
+    const value = (b: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return 100 + 20 * Math.sin((2 * Math.PI * b) / 1440) + (seed / 2147483648 - 0.5);
+    };
+    const now = 10_000_000;
+    const judge = (last: number): ReturnType<typeof judgeWithHistory> => {
+      const curve = new CurveHistory(plan, 0, 60);
+      for (const [i, w] of plan.windows.entries()) for (let b = now - w.offset - w.before; b <= now - w.offset + w.after; b++) curve.windows[i]?.set(b, value(b));
+      for (let b = now - plan.today + 1; b < now; b++) curve.today.set(b, value(b));
+      curve.today.set(now, last);
+      const windows = curve.read(now);
+      if (windows === null) throw new Error('windows missing');
+      return judgeWithHistory(r, windows);
+    };
+    const normal = judge(100 + 20 * Math.sin((2 * Math.PI * now) / 1440));
+    expect(normal?.anomalous).toBe(false);
+    expect(normal?.score).toBeLessThan(1);
+    const spike = judge(300);
+    expect(spike?.anomalous).toBe(true);
+    expect(spike?.score).toBeGreaterThan(1);
   });
 });

@@ -6,6 +6,7 @@
 // call; a series the rule's filter excludes is not loaded. A worker killed with SIGKILL: the one that
 // takes its shards over loads the windows again and finds the next spike. The proxy requires
 // credentials: the workers give theirs (detection.username/password) for queries and anomaly writes.
+// Moving past the buckets loaded ahead costs one more query per window.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +125,15 @@ describe('detection against past days', () => {
     const reloaded = readFileSync(log2, 'utf8').split('\n').filter((line) => line.includes('"msg":"history loaded"'));
     expect(reloaded).toHaveLength(3);
     await waitUntil('a webhook call for b', () => calls.length === 2, 10_000);
+
+    // moving on past what was loaded ahead (60 buckets): one more query for each window days back
+    const quiet = hosts.flatMap((host) => Array.from({ length: 50 }, (_, i) => LIVE + 20 + i).filter((m) => expectedAnomalous(host, m)));
+    expect(quiet).toEqual([]);
+    await write(c.url, ['a', 'b', 'c'], LIVE + 20, LIVE + 69);
+    await waitUntil('every point judged', () => /"judged":140\b/.test(readFileSync(log2, 'utf8')), 20_000, () => readFileSync(log2, 'utf8').slice(-3000));
+    const more = readFileSync(log2, 'utf8').split('\n').filter((line) => line.includes('"msg":"history loaded"')).map((line) => (JSON.parse(line) as { window: string }).window);
+    expect(more.slice(3).sort()).toEqual(['10080 buckets back', '1440 buckets back']);
+    expect(await listed()).toHaveLength(2);
     expect(next.child.exitCode).toBeNull();
   });
 });
