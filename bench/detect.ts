@@ -5,7 +5,8 @@
 //      point (the cost the proxy pays to hand points to detection; target ≤ 10%), no worker running,
 //      so the two cores are the proxy's, influxd's, Redis's and the load generator's, as without rules.
 //   C. The points queued in B, judged by one worker process started afterwards: points/s until every
-//      shard queue is empty, and the worker's CPU µs per point.
+//      shard queue is empty, and the worker's CPU µs per point. Then end to end: the same load with
+//      the worker running, points/s from the proxy through the queues to a decision, and the lag.
 //   D. Capacity at a 1-minute cadence: a pass over N calibrated SPOT curves, one point each, in this
 //      process; the curves one process keeps checking is what fits in 60 s of one core and in memory.
 //   E. The same for Metis value detection: N curves with today's, yesterday's and last week's windows
@@ -244,6 +245,21 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
     }
     const drainedSeconds = (performance.now() - started) / 1000;
     const workerCpu = cpuSeconds(worker.child.pid as number);
+    // End to end: the load again, the worker running: from the proxy through the queues to a decision.
+    const queuedBeforeLive = await metric(proxy.url, 'influxring_detection_points_queued_total', '');
+    const liveStarted = performance.now();
+    const live = runGenerator(proxy.url, `/write?db=${db}`, LOAD, seconds, base + 20_000_000_000_000n);
+    const loadEnded = performance.now();
+    await sleep(500);
+    backlog = await queuedBacklog(redisUrl, prefix, shards);
+    while (backlog > 0 && performance.now() - loadEnded < 600_000) {
+      await sleep(250);
+      backlog = await queuedBacklog(redisUrl, prefix, shards);
+    }
+    const liveSeconds = (performance.now() - liveStarted) / 1000;
+    const lagSeconds = (performance.now() - loadEnded) / 1000;
+    const liveQueued = (await metric(proxy.url, 'influxring_detection_points_queued_total', '')) - queuedBeforeLive;
+    process.stderr.write(`F: ${Math.round(live.acknowledged / live.elapsed)} points/s written, ${liveQueued} judged in ${liveSeconds.toFixed(1)} s (last queue empty ${lagSeconds.toFixed(1)} s after the load)\n`);
     const ratio = withRules.acknowledged / withRules.elapsed / (without.acknowledged / without.elapsed);
     process.stderr.write(`B: ${Math.round(without.acknowledged / without.elapsed)} vs ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s (${ratio.toFixed(2)}×); C: ${queued} queued, drained in ${drainedSeconds.toFixed(1)} s\n`);
     return [
@@ -261,6 +277,12 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
       `| points judged | ${queued} |`,
       `| from its start to every queue empty | ${drainedSeconds.toFixed(1)} s → ${Math.round(queued / drainedSeconds)} points/s |`,
       `| worker CPU (start-up included) | ${((workerCpu * 1e6) / Math.max(1, queued)).toFixed(2)} µs/point |`,
+      '',
+      '| end to end: the same load again, with the worker running on the same machine | value |',
+      '|---|---|',
+      `| points written | ${Math.round(live.acknowledged / live.elapsed)} points/s (${live.acknowledged} in ${live.elapsed.toFixed(1)} s) |`,
+      `| points judged (through the queues) | ${liveQueued} from the load's start to every queue empty, ${liveSeconds.toFixed(1)} s → ${Math.round(liveQueued / liveSeconds)} points/s |`,
+      `| last queue empty after the load ended | ${lagSeconds.toFixed(1)} s (queues checked every 250 ms, after 500 ms) |`,
     ].join('\n');
   } finally {
     await worker?.stop();
