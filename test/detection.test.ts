@@ -2,9 +2,12 @@
 // anomaly points through the proxy and webhook calls. The curve is deterministic, and what the detector
 // must find is computed here with the same pure functions, so the test knows exactly which points are
 // anomalies: a rule added through the admin API (no restart) finds exactly the injected spikes, one
-// webhook call within the cooldown; two workers share the shards and one killed with SIGKILL hands its
+// webhook call within the cooldown; a rule added over existing data starts its curves from their last
+// points in the cluster (one bulk query); two workers share the shards and one killed with SIGKILL hands its
 // shards (and its curves' learned state) to the other; a removed rule stops; with Redis down writes
 // still succeed and the skipped points are counted.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ruleSchema, type Rule } from '../config/rule-schema.js';
@@ -115,6 +118,38 @@ describe('detection', () => {
     await writeCurve(c.url, 'a', [500], 600);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await anomalies(c.url, 'temp-spot')).toHaveLength(2);
+  });
+
+  it('a rule added over existing data starts its curves from the cluster: one bulk query, the spike found before the stream alone could calibrate', async () => {
+    const c = await startDetecting();
+    const worker = t.startWorker(c, 'worker', { INFLUXRING_LOG_LEVEL: 'info' });
+    const values = curve(500, [450]);
+    await writeCurve(c.url, 'a', values.slice(0, 400));
+    await writeCurve(c.url, 'b', curve(400, [], 9));
+    const rule = ruleSchema.parse({ ...RULE, name: 'temp-spot' });
+    expect((await admin(c.url, 'PUT', '/admin/rules/temp-spot', RULE)).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // the proxies' rule poll
+    // what the worker must find: the curve started from its last 300 points (calibration), then the stream
+    const state = newSeriesState(rule);
+    for (const value of values.slice(100, 400)) observe(state, rule, value);
+    const expected = values.slice(400).flatMap((value, i) => (observe(state, rule, value)?.anomalous ? [400 + i] : []));
+    expect(expected).toEqual([450]);
+    expect(expectedAnomalies(rule, values.slice(400))).toEqual([]); // from the stream alone: still calibrating
+    const log = join(c.dir, 'worker.log');
+    await waitUntil('the worker holds every shard', () => (readFileSync(log, 'utf8').match(/"msg":"shard acquired"/g) ?? []).length >= 4, 15_000);
+    await writeCurve(c.url, 'a', values.slice(400), 400);
+    await waitUntil('the anomaly', async () => (await anomalies(c.url, 'temp-spot')).length >= 1, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await anomalies(c.url, 'temp-spot')).map((a) => (a.time - START) / MINUTE)).toEqual([450]);
+    const loads = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"msg":"history loaded"'))
+      .map((line) => JSON.parse(line) as { window: string; series: number; points: number });
+    // one query for the rule, answering for both series (this worker owns every shard): the last 300 points of each
+    expect(loads).toHaveLength(1);
+    expect(loads[0]).toMatchObject({ window: 'recent', series: 2 });
+    expect(loads[0]?.points).toBe(600);
+    expect(worker.child.exitCode).toBeNull();
   });
 
   it('two workers share the shards; one killed (SIGKILL) hands its shards and learned state to the other, no alert twice', async () => {

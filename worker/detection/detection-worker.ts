@@ -64,7 +64,9 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const reader = new PointReader(config.detection.shards);
   const processors = new Map<number, ShardProcessor>();
   const history = new HistoryLoader(
-    { proxyUrl, headers, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard) },
+    { proxyUrl, headers, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard),
+      feed: (shard, rule, key, values, before) => processors.get(shard)?.startFrom(rule, key, values, before),
+    },
     log,
   );
 

@@ -1,17 +1,19 @@
-// Loads the past points the history plans need from the cluster, through the proxy's /query: one bulk
-// query per rule (a measurement) and window — `SELECT <fields> FROM <measurement> WHERE <the rule's
+// Loads past points from the cluster, through the proxy's /query — the windows the history plans need,
+// and the last points a streaming rule's curves start from — with one bulk query per rule (a
+// measurement) and window — `SELECT <fields> FROM <measurement> WHERE <the rule's
 // tag equalities> AND <the window's time range> GROUP BY *`, chunked — never one per series. Every
 // series of the answer whose curve belongs to a shard this worker owns gets the points. The windows
 // days back are loaded `detection.historyPrefetch` buckets ahead, so a curve moving forward in time needs
 // a query per window only every so many buckets; today's window is loaded once (the bootstrap), then the
-// points the worker judges keep it.
+// points the worker judges keep it. A streaming rule's curves that have no state (a new rule, or state
+// lost) start from their last `calibration` (or `window`) points: one query per rule, LIMIT per series.
 import type { Logger } from 'pino';
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
 import type { Rule } from '../../config/rule-schema.js';
 import { seriesKey, shardOf } from '../../proxy/detection/series-key.js';
 import { quoteIdent, quoteLiteral } from '../../proxy/influxql-tokens.js';
 import { CurveHistory, type BucketRing } from './curve-history.js';
-import { historyPlan, type HistoryPlan } from './history-plan.js';
+import { historyPlan, recentPoints, type HistoryPlan } from './history-plan.js';
 
 export interface HistoryLoaderOptions {
   readonly proxyUrl: string;
@@ -24,6 +26,8 @@ export interface HistoryLoaderOptions {
   readonly timeout: number;
   /** Whether this worker owns `shard` (the curves of other shards are not kept). */
   readonly owns: (shard: number) => boolean;
+  /** A streaming rule's curve of `shard` with its last points before `before` (ms), oldest first. */
+  readonly feed: (shard: number, rule: Rule, key: string, values: readonly number[], before: number) => void;
 }
 
 /** One rule's curves and how far each window has been loaded. */
@@ -66,6 +70,9 @@ export class HistoryLoader {
   readonly #options: HistoryLoaderOptions;
   readonly #log: Logger;
   readonly #rules = new Map<string, RuleHistory>();
+  /** Streaming rules whose curves' recent points were loaded since the last shard was taken over (by algorithm). */
+  readonly #recentLoaded = new Map<string, string>();
+  readonly #recentLoading = new Map<string, Promise<void>>();
   /** Bulk queries made, and the points they brought. */
   queries = 0;
   pointsLoaded = 0;
@@ -129,6 +136,7 @@ export class HistoryLoader {
 
   /** A shard was taken over: its curves have no history here, so every rule loads its windows again. */
   reload(): void {
+    this.#recentLoaded.clear();
     for (const history of this.#rules.values()) {
       history.todayLoaded = false;
       history.loadedUntil.fill(-Infinity);
@@ -155,12 +163,22 @@ export class HistoryLoader {
   async #load(rule: Rule, history: RuleHistory, load: Load): Promise<void> {
     const { interval } = history.plan;
     const offset = load.window === -1 ? 0 : (history.plan.windows[load.window]?.offset ?? 0);
+    const time = `time >= ${load.from * interval}000000 AND time < ${(load.to + 1) * interval}000000`;
+    const { series, points, ms } = await this.#bulkQuery(rule, time, '', (s) => this.#keep(rule, history, s, load.window));
+    this.#log.info({ rule: rule.name, window: load.window === -1 ? 'today' : `${offset} buckets back`, from: new Date(load.from * interval).toISOString(), buckets: load.to - load.from + 1, series, points, ms }, 'history loaded');
+  }
+
+  /**
+   * One bulk query of the rule's fields in its measurement — `WHERE <the filter's tag equalities> AND
+   * <time>`, `GROUP BY *` then `suffix` — through the proxy, chunked; each answered series goes to
+   * `take`, which returns the points it kept.
+   */
+  async #bulkQuery(rule: Rule, time: string, suffix: string, take: (series: Series) => number): Promise<{ series: number; points: number; ms: number }> {
     const equalities = parseTagFilter(rule.filter)
       .filter((condition) => condition.op === '=' || condition.op === '!=')
       .map((condition) => `${quoteIdent(condition.tag)} ${condition.op} ${quoteLiteral(condition.value)}`);
-    // Times as nanoseconds since the epoch; regex conditions are applied here (JavaScript's syntax).
-    const where = [...equalities, `time >= ${load.from * interval}000000`, `time < ${(load.to + 1) * interval}000000`].join(' AND ');
-    const q = `SELECT ${rule.fields.map(quoteIdent).join(',')} FROM ${quoteIdent(rule.measurement)} WHERE ${where} GROUP BY *`;
+    // Times as nanoseconds since the epoch; regex conditions are applied by `take` (JavaScript's syntax).
+    const q = `SELECT ${rule.fields.map(quoteIdent).join(',')} FROM ${quoteIdent(rule.measurement)} WHERE ${[...equalities, time].join(' AND ')} GROUP BY *${suffix}`;
     const started = performance.now();
     const response = await fetch(`${this.#options.proxyUrl}/query`, {
       method: 'POST',
@@ -174,7 +192,7 @@ export class HistoryLoader {
     let series = 0;
     const decoder = new TextDecoder();
     let rest = '';
-    const take = (line: string): void => {
+    const read = (line: string): void => {
       if (line.trim() === '') return;
       const chunk = JSON.parse(line) as { results?: { series?: Series[]; error?: string }[]; error?: string };
       const error = chunk.error ?? chunk.results?.find((result) => result.error !== undefined)?.error;
@@ -182,7 +200,7 @@ export class HistoryLoader {
       for (const result of chunk.results ?? []) {
         for (const s of result.series ?? []) {
           series++;
-          points += this.#keep(rule, history, s, load.window);
+          points += take(s);
         }
       }
     };
@@ -190,24 +208,74 @@ export class HistoryLoader {
       const text = rest + decoder.decode(bytes as Uint8Array, { stream: true });
       const lines = text.split('\n');
       rest = lines.pop() as string;
-      for (const line of lines) take(line);
+      for (const line of lines) read(line);
     }
-    take(rest + decoder.decode());
+    read(rest + decoder.decode());
     this.pointsLoaded += points;
-    this.#log.info({ rule: rule.name, window: load.window === -1 ? 'today' : `${offset} buckets back`, from: new Date(load.from * interval).toISOString(), buckets: load.to - load.from + 1, series, points, ms: Math.round(performance.now() - started) }, 'history loaded');
+    return { series, points, ms: Math.round(performance.now() - started) };
   }
 
-  /** The points of one answered series into the curves this worker owns; returns how many were kept. */
-  #keep(rule: Rule, history: RuleHistory, series: Series, window: number): number {
+  /**
+   * Null when the curves of streaming rule `rule` need no start from the cluster (done since the last
+   * shard was taken over, or an algorithm that starts from nothing); else a promise that loads each
+   * curve's last points before `before` (ms) with one bulk query (`ORDER BY time DESC LIMIT n`, per
+   * series) and hands the curves this worker owns to `options.feed`.
+   */
+  ensureRecent(rule: Rule, before: number): Promise<void> | null {
+    const length = recentPoints(rule);
+    const algorithm = JSON.stringify(rule.algorithm);
+    if (length === 0 || this.#recentLoaded.get(rule.name) === algorithm) return null;
+    const loading = this.#recentLoading.get(rule.name);
+    if (loading !== undefined) return loading;
+    const started = (async () => {
+      try {
+        const matches = tagMatcher(parseTagFilter(rule.filter));
+        const { series, points, ms } = await this.#bulkQuery(rule, `time < ${before}000000`, ` ORDER BY time DESC LIMIT ${length}`, (s) => this.#feed(rule, matches, s, before));
+        this.#log.info({ rule: rule.name, window: 'recent', before: new Date(before).toISOString(), series, points, ms }, 'history loaded');
+      } catch (err) {
+        // The curves start from their stream, as without the cluster's points.
+        this.#log.warn({ rule: rule.name, err: (err as Error).message }, "cannot load a rule's recent points from the cluster; its new curves calibrate on the points to come");
+      } finally {
+        this.#recentLoaded.set(rule.name, algorithm);
+        this.#recentLoading.delete(rule.name);
+      }
+    })();
+    this.#recentLoading.set(rule.name, started);
+    return started;
+  }
+
+  /** The curves (a column each) of one answered series that the rule's filter takes and this worker owns. */
+  *#ownedCurves(rule: Rule, matches: (tags: Readonly<Record<string, string>>) => boolean, series: Series): Generator<{ column: number; key: string; shard: number }> {
     const tags = Object.entries(series.tags ?? {}).filter(([, value]) => value !== '');
-    if (!history.matches(Object.fromEntries(tags))) return 0;
-    const interval = history.plan.interval;
-    let kept = 0;
+    if (!matches(Object.fromEntries(tags))) return;
     for (const [column, field] of series.columns.entries()) {
       if (field === 'time') continue;
       const key = seriesKey(rule.db, rule.measurement, tags, field);
       const shard = shardOf(key, this.#options.shards);
-      if (!this.#options.owns(shard)) continue;
+      if (this.#options.owns(shard)) yield { column, key, shard };
+    }
+  }
+
+  /** One answered series' newest-first rows, oldest first, to `options.feed` per field this worker owns. */
+  #feed(rule: Rule, matches: (tags: Readonly<Record<string, string>>) => boolean, series: Series, before: number): number {
+    let fed = 0;
+    for (const { column, key, shard } of this.#ownedCurves(rule, matches, series)) {
+      const values: number[] = [];
+      for (let row = series.values.length - 1; row >= 0; row--) {
+        const value = (series.values[row] as (number | string | boolean | null)[])[column];
+        if (typeof value === 'number') values.push(value);
+      }
+      this.#options.feed(shard, rule, key, values, before);
+      fed += values.length;
+    }
+    return fed;
+  }
+
+  /** The points of one answered series into the curves this worker owns; returns how many were kept. */
+  #keep(rule: Rule, history: RuleHistory, series: Series, window: number): number {
+    const interval = history.plan.interval;
+    let kept = 0;
+    for (const { column, key, shard } of this.#ownedCurves(rule, history.matches, series)) {
       const curve = this.curve(rule, key, shard);
       const ring: BucketRing = window === -1 ? curve.today : (curve.windows[window] as BucketRing);
       for (const row of series.values) {

@@ -2,7 +2,8 @@
 // bucket per `interval`): today's last points, and windows centred or ending on the same time of day
 // some days or periods back. Metis: today's 181 points, yesterday's and last week's 361. Seasonal ESD:
 // the last `window` points, and the same points 1…periods periods back. The streaming algorithms (SPOT
-// family, robust baseline) keep their own state and have no plan.
+// family, robust baseline) keep their own state and have no plan; a curve of theirs without state
+// starts from its last points in the cluster (`recentPoints`: the calibration, or the window).
 import type { Rule } from '../../config/rule-schema.js';
 import { DEFAULT_METIS } from '../detect/metis-value.js';
 
@@ -38,5 +39,21 @@ export function historyPlan(rule: Rule): HistoryPlan | null {
     }
     default:
       return null;
+  }
+}
+
+/** How many of a curve's last points a streaming algorithm starts from (0: a history algorithm). */
+export function recentPoints(rule: Rule): number {
+  const algorithm = rule.algorithm;
+  switch (algorithm.type) {
+    case 'spot':
+    case 'bispot':
+    case 'dspot':
+    case 'bidspot':
+      return algorithm.calibration;
+    case 'robust':
+      return algorithm.window;
+    default:
+      return 0;
   }
 }

@@ -27,6 +27,8 @@ export interface SeriesState {
   lastAlertAt: number;
   /** The recent scores, when the algorithm's `onset` is on. */
   onset?: OnsetState;
+  /** Time (ms) before which the curve's points came from the cluster when it started (its stream's older points are those). */
+  since?: number;
 }
 
 export interface Judgement {

@@ -87,17 +87,35 @@ export class ShardProcessor {
     let judged = 0;
     for (const point of mine) {
       const rule = index.rule(point[0]);
-      // A rule that compares with past days may need windows loaded from the cluster first.
-      if (rule !== undefined) for (let loading = this.#loading(rule, point[2]); loading !== null; loading = this.#loading(rule, point[2])) await loading;
+      // A rule that compares with past days may need windows loaded from the cluster first, and a
+      // streaming rule's curve without state starts from its last points there.
+      if (rule !== undefined) for (let loading = this.#loading(rule, point); loading !== null; loading = this.#loading(rule, point)) await loading;
       if (this.#judge(index, point)) judged++;
     }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();
   }
 
-  #loading(rule: Rule, time: number): Promise<void> | null {
+  #loading(rule: Rule, [, curve, time]: DetectionPoint): Promise<void> | null {
     const plan = this.#ctx.history.planOf(rule);
-    return plan === null ? null : this.#ctx.history.ensure(rule, Math.floor(time / plan.interval));
+    if (plan !== null) return this.#ctx.history.ensure(rule, Math.floor(time / plan.interval));
+    return this.#states.get(rule.name)?.has(curve) === true ? null : this.#ctx.history.ensureRecent(rule, time);
+  }
+
+  /**
+   * A streaming rule's curve starts from its last points in the cluster (oldest first, before
+   * `before`), unless it has a state already; its stream's points before `before` are then skipped.
+   */
+  startFrom(rule: Rule, curve: string, values: readonly number[], before: number): void {
+    const curves = this.#curves(rule.name);
+    const existing = curves.get(curve);
+    const algorithm = JSON.stringify(rule.algorithm);
+    if (existing !== undefined && existing.algorithm === algorithm) return;
+    const state = newSeriesState(rule);
+    for (const value of values) observe(state, rule, value);
+    state.since = before;
+    curves.set(curve, state);
+    this.#dirty.set(state, [rule.name, curve]);
   }
 
   /** Judges one point of one curve; false when it could not be (calibrating, or no such rule). */
@@ -112,6 +130,11 @@ export class ShardProcessor {
     if (state === undefined || state.algorithm !== index.algorithmOf(ruleName)) {
       state = newSeriesState(rule);
       curves.set(curve, state);
+    }
+    if (state.since !== undefined && time < state.since) {
+      // Already among the points the curve started from.
+      this.#ctx.counted('unjudged', 1);
+      return false;
     }
     const plan = this.#ctx.history.planOf(rule);
     let judgement: Judgement | null;
