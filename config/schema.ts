@@ -90,6 +90,7 @@ export const configSchema = z
         flushInterval: duration.prefault('200ms').describe('How long a proxy gathers the points of a shard before handing them to its queue.'),
         batchPoints: positiveInt.prefault(5000).describe('Points of a shard that make a proxy hand them over at once.'),
         maxPendingPoints: positiveInt.prefault(200_000).describe('Points a proxy process holds for the queues at most; more are skipped (counted), never delaying a write.'),
+        batchTtl: duration.prefault('24h').describe('How long a queued batch\'s lines stay in Redis for a worker to take; a batch still queued after this is lost (a worker logs it).'),
         database: z.string().min(1).prefault('anomalies').describe('Database the workers write anomalies to (measurement `anomaly`), created through the proxy.'),
         proxyUrl: z.string().prefault('').describe('URL of a proxy the workers write anomalies and load past windows through (empty: http:// + `listen`, with 0.0.0.0 as 127.0.0.1).'),
         username: z.string().prefault('').describe('User the workers authenticate as at the proxy when its `auth` is on (anomaly writes, past-window queries); empty: none.'),

@@ -121,6 +121,11 @@ export class RedisKeys {
     return `${this.#prefix}:{detect:${shard}}:lease`;
   }
 
+  /** The lines of one queued detection batch (bytes; the job names this key), in its shard's slot. */
+  detectionBatch(shard: number, id: string): string {
+    return `${this.#prefix}:{detect:${shard}}:batch:${id}`;
+  }
+
   /** Hash series key → JSON of its detector state, saved by the shard's owner. */
   detectionState(shard: number): string {
     return `${this.#prefix}:{detect:${shard}}:state`;

@@ -85,6 +85,7 @@ describe('defaults', () => {
         flushInterval: 200,
         batchPoints: 5000,
         maxPendingPoints: 200_000,
+        batchTtl: 86_400_000,
         database: 'anomalies',
         proxyUrl: '',
         username: '',

@@ -6,7 +6,7 @@
 // rule set is not answered from the old cache.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
-import { PendingBatch } from '../proxy/detection/detection-batch.js';
+import { batchSegments, PendingBatch } from '../proxy/detection/detection-batch.js';
 import { LineRouter } from '../proxy/detection/line-router.js';
 import { scanLines } from '../proxy/line-protocol.js';
 import { RuleIndex } from '../proxy/detection/rule-index.js';
@@ -34,8 +34,8 @@ function read(index: RuleIndex, body: string, precision = 'n', reader = new Poin
   const out: [number, DetectionPoint][] = [];
   const all: [number, DetectionPoint][] = [];
   for (const [shard, batch] of batches) {
-    const { segments } = batch.build();
-    for (const [db, p, receivedAt, lines] of segments) {
+    const { batch: job, payload } = batch.build('key');
+    for (const [db, p, receivedAt, lines] of batchSegments(job, payload)) {
       reader.read(index, db, p, lines, receivedAt, (of, point) => {
         all.push([of, point]);
         if (of === shard) out.push([of, point]);
@@ -106,10 +106,12 @@ describe('reading writes into detection points', () => {
         invalid: () => undefined,
       });
     }
-    const built = batch.build();
+    const { batch: job, payload } = batch.build('the-key');
     expect(batch.lines).toBe(4);
-    expect(built).toEqual({ rules: ['r1'], segments: [['demo', 'n', 1000, 'cpu v=1\ncpu v=2'], ['demo', 'n', 1001, 'cpu v=3\ncpu v=4']] });
+    expect(job).toEqual({ rules: ['r1'], segments: [['demo', 'n', 1000, 15], ['demo', 'n', 1001, 15]], payload: 'the-key' });
     writes[0]?.fill(0); // the batch copied the lines: the request's buffer can go
+    const built = { segments: batchSegments(job, payload) };
+    expect(built.segments).toEqual([['demo', 'n', 1000, 'cpu v=1\ncpu v=2'], ['demo', 'n', 1001, 'cpu v=3\ncpu v=4']]);
     const got: DetectionPoint[] = [];
     const mine = shardOf('demo/cpu#v', 4);
     for (const [db, precision, at, lines] of built.segments) reader.read(index, db, precision, lines, at, (_, point) => got.push(point), mine);

@@ -3,7 +3,8 @@
 // buffers, which live on the cluster — each node's keys in one slot (its `{node:<name>}` hash tag), the
 // two buffers on two different masters, nothing on the standalone Redis the test cluster also starts.
 // When the nodes return, the buffers are replayed and removed, the nodes become active again, and every
-// acknowledged point is on every circle exactly once.
+// acknowledged point is on every circle exactly once. Admin jobs and detection run with their keys on
+// the cluster too.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +163,41 @@ describe('Redis Cluster', () => {
     const all = [...(await keysByMaster(rc)).values()].flat();
     expect(all).toContain(keys.topology());
     expect(all.some((key) => key.startsWith(`${keys.jobsPrefix()}:admin:`))).toBe(true);
+    expect(await withRedis(c.redis.port, (redis) => redis.keys('irx:*')), 'keys on the standalone Redis').toEqual([]);
+  });
+
+  it('runs detection with its shard queues, batches, leases and states on the cluster: every curve\'s spike found once', async () => {
+    redisClusterDir = mkdtempSync(join(tmpdir(), 'influxring-redis-cluster-'));
+    redisCluster = await startRedisCluster({ dir: redisClusterDir });
+    const rc = redisCluster;
+    const c = await t.startCluster({ circles: [1], config: { redis: { mode: 'cluster', nodes: rc.nodes }, admin: { token: ADMIN_TOKEN }, detection: { shards: 4, flushInterval: 50, checkpointInterval: 300 } } });
+    await waitUntil('/health shows Redis ready', async () => (await proxyHealth(c.url)).redis === 'ready', 15_000);
+    t.startWorker(c);
+    const rule = { db: 'demo', measurement: 'temp', fields: ['v'], algorithm: { type: 'spot', q: 1e-4, calibration: 100, maxPeaks: 50 }, cooldown: '1h' };
+    expect((await admin(c.url, 'PUT', '/admin/rules/rc-spot', rule)).status).toBe(201);
+    await sleep(1500); // the proxy's rule poll
+    // 8 curves over the 4 shards; each: 200 bounded noisy points and a spike at 150
+    const START = Date.UTC(2026, 10, 1);
+    for (let h = 0; h < 8; h++) {
+      let state = h + 1;
+      const lines = Array.from({ length: 200 }, (_, i) => {
+        state = (state * 1103515245 + 12345) % 2147483648;
+        return `temp,host=h${h} v=${i === 150 ? 500 : 20 + 10 * (state / 2147483648)} ${START + i * 60_000}`;
+      });
+      expect((await fetch(`${c.url}/write?db=demo&precision=ms`, { method: 'POST', body: lines.join('\n') })).status).toBe(204);
+    }
+    const found = async (): Promise<{ series: string; time: number }[]> => (await admin<{ anomalies: { series: string; time: number }[] }>(c.url, 'GET', '/admin/anomalies?rule=rc-spot&limit=100')).body.anomalies;
+    await waitUntil('8 anomalies', async () => (await found()).length >= 8, 30_000);
+    await sleep(1000);
+    const anomalies = await found();
+    expect(anomalies.map((a) => a.series).sort()).toEqual(Array.from({ length: 8 }, (_, h) => `demo/temp,host=h${h}#v`));
+    expect(anomalies.every((a) => a.time === START + 150 * 60_000)).toBe(true);
+    // the detection keys are on the cluster's masters (each shard's in its slot), none on the standalone Redis
+    const byMaster = await keysByMaster(rc);
+    const detectKeys = [...byMaster.values()].flat().filter((key) => key.includes('{detect:'));
+    for (let shard = 0; shard < 4; shard++) expect(detectKeys).toContain(keys.detectionLease(shard));
+    expect([...byMaster.values()].filter((list) => list.some((key) => key.includes('{detect:'))).length).toBeGreaterThan(1);
+    expect(detectKeys.some((key) => key.includes(':batch:')), 'batches are deleted once judged').toBe(false);
     expect(await withRedis(c.redis.port, (redis) => redis.keys('irx:*')), 'keys on the standalone Redis').toEqual([]);
   });
 });

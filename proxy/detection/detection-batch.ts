@@ -1,14 +1,27 @@
-// A shard's batch of lines as a queue job carries it: the lines as written, in segments that share a
-// database, a precision and a receive time (for lines without a timestamp), and the names of the rules
-// that sent them there (a worker that does not know one of them yet looks it up). Lines, not parsed
-// points: the proxy copies bytes, the worker that owns the shard reads them.
+// A shard's batch of lines: the lines as written, in segments that share a database, a precision and a
+// receive time (for lines without a timestamp), and the names of the rules that sent them there (a
+// worker that does not know one of them yet looks it up). Lines, not parsed points: the proxy copies
+// bytes, the worker that owns the shard reads them. The bytes go to Redis as they are (a key of their
+// own, `payload`); the queue job carries the rest — so no JSON or msgpack encoding of the lines.
 
 /** [database, precision, receive time in ms, the lines joined by "\n"]. */
 export type BatchSegment = [string, string, number, string];
 
+/** The job: the rules, each segment's [database, precision, receive time, byte length], the payload's key. */
 export interface DetectionBatch {
   readonly rules: string[];
-  readonly segments: BatchSegment[];
+  readonly segments: [string, string, number, number][];
+  readonly payload: string;
+}
+
+/** A batch's segments, from its job and its payload's bytes. */
+export function batchSegments(batch: Pick<DetectionBatch, 'segments'>, payload: Buffer): BatchSegment[] {
+  let at = 0;
+  return batch.segments.map(([db, precision, receivedAt, bytes]) => {
+    const text = payload.toString('utf8', at, at + bytes);
+    at += bytes;
+    return [db, precision, receivedAt, text];
+  });
 }
 
 interface PendingSegment {
@@ -46,22 +59,25 @@ export class PendingBatch {
     this.lines++;
   }
 
-  /** The batch as a job's data (each segment's lines copied into one string). */
-  build(): DetectionBatch {
-    const segments: BatchSegment[] = this.#segments.map((segment) => {
-      const text = Buffer.allocUnsafe(Math.max(0, segment.bytes - 1));
-      let at = 0;
+  /** The batch as a job's data (the payload's key to be set) and its payload: every segment's lines, copied. */
+  build(payloadKey: string): { batch: DetectionBatch; payload: Buffer } {
+    let total = 0;
+    for (const segment of this.#segments) total += Math.max(0, segment.bytes - 1);
+    const payload = Buffer.allocUnsafe(total);
+    let at = 0;
+    const segments = this.#segments.map((segment): [string, string, number, number] => {
+      const from = at;
       const { ranges, body } = segment;
       for (let i = 0; i < ranges.length; i += 2) {
-        if (at > 0) text[at++] = NEWLINE;
-        const from = ranges[i] as number;
-        const to = ranges[i + 1] as number;
+        if (at > from) payload[at++] = NEWLINE;
+        const start = ranges[i] as number;
+        const end = ranges[i + 1] as number;
         // Lines are short: a loop costs less than Buffer#copy's call for each.
-        if (to - from > 256) at += body.copy(text, at, from, to);
-        else for (let b = from; b < to; b++) text[at++] = body[b] as number;
+        if (end - start > 256) at += body.copy(payload, at, start, end);
+        else for (let b = start; b < end; b++) payload[at++] = body[b] as number;
       }
-      return [segment.db, segment.precision, segment.receivedAt, text.toString('utf8', 0, at)];
+      return [segment.db, segment.precision, segment.receivedAt, at - from];
     });
-    return { rules: [...this.#rules], segments };
+    return { batch: { rules: [...this.#rules], segments, payload: payloadKey }, payload: payload.subarray(0, at) };
   }
 }

@@ -1,11 +1,13 @@
 // Where the write path hands acknowledged points to detection. A write to a database no rule looks at
 // pays one Map lookup; otherwise the write path's own scan notes the lines of the measurements rules
 // look at (one Set lookup per measurement), and after the 204 is sent each of those lines (a point) is
-// routed by its series text to the detection shards of its curves (line-router.ts) and copied into
-// those shards' pending batches, which go to the shards' queues. The workers read the lines. Nothing
+// routed by its series key to the detection shards of its curves (line-router.ts) and copied into
+// those shards' pending batches, which go to the shards' queues: the lines as bytes in a key of their
+// own, the job naming it (detection-batch.ts). The workers read the lines. Nothing
 // here can delay or fail a write: past maxPendingPoints, or when the queue's Redis does not take a
 // batch, points are skipped and counted (influxring_detection_points_skipped_total).
 import { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { Metrics } from '../metrics.js';
@@ -33,6 +35,9 @@ export class DetectionTap implements WriteWatch {
   readonly #queues = new Map<number, Queue<DetectionBatch>>();
   readonly #pending = new Map<number, PendingBatch>();
   #pendingPoints = 0;
+  /** Names this tap's batches (with a sequence number): unique across proxy processes. */
+  readonly #id = randomBytes(6).toString('hex');
+  #sequence = 0;
   #timer: NodeJS.Timeout | null = null;
 
   /** `connection`: a Redis client for the queues that fails fast (a write never waits on it). */
@@ -123,8 +128,13 @@ export class DetectionTap implements WriteWatch {
     if (pending === undefined) return;
     this.#pending.delete(shard);
     const lines = pending.lines;
+    const key = this.#keys.detectionBatch(shard, `${this.#id}-${++this.#sequence}`);
+    const { batch, payload } = pending.build(key);
+    // The lines first, as bytes; the job names them. One connection: Redis runs the SET before the
+    // job's script, so a worker never sees the job without its lines (unless the SET failed).
+    this.#connection.set(key, payload, 'PX', this.#config.batchTtl).catch(() => undefined);
     this.#queue(shard)
-      .add('batch', pending.build())
+      .add('batch', batch)
       .then(
         () => this.#metrics.detectionQueued.inc(lines),
         (err: Error) => {

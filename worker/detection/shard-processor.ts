@@ -5,7 +5,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Rule } from '../../config/rule-schema.js';
-import type { DetectionBatch } from '../../proxy/detection/detection-batch.js';
+import { batchSegments, type DetectionBatch } from '../../proxy/detection/detection-batch.js';
 import { DETECTION_QUEUE } from '../../proxy/detection/detection-tap.js';
 import type { RuleIndex } from '../../proxy/detection/rule-index.js';
 import type { RedisClient } from '../../proxy/redis.js';
@@ -80,8 +80,13 @@ export class ShardProcessor {
 
   async #process(job: Job<DetectionBatch>): Promise<void> {
     const index = await this.#ctx.rules(job.data.rules);
+    const payload = await this.#ctx.redis.getBuffer(job.data.payload);
+    if (payload === null) {
+      this.#ctx.log.warn({ shard: this.shard, batch: job.data.payload, segments: job.data.segments.length }, 'a detection batch\'s lines are gone from Redis (older than detection.batchTtl, or never stored): skipped');
+      return;
+    }
     const mine: DetectionPoint[] = [];
-    for (const [db, precision, receivedAt, lines] of job.data.segments) {
+    for (const [db, precision, receivedAt, lines] of batchSegments(job.data, payload)) {
       this.#ctx.reader.read(index, db, precision, lines, receivedAt, (_, point) => mine.push(point), this.shard);
     }
     let judged = 0;
@@ -94,6 +99,7 @@ export class ShardProcessor {
     }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();
+    await this.#ctx.redis.del(job.data.payload);
   }
 
   #loading(rule: Rule, [, curve, time]: DetectionPoint): Promise<void> | null {
