@@ -9,10 +9,14 @@ const probability = z.number().gt(0).lt(1);
 const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** The time between two points of a curve, for the algorithms that compare with past days (a day must be a whole number of them). */
-const interval = duration
-  .refine((ms) => ms >= 1000 && 86_400_000 % ms === 0, 'expected at least 1s, dividing a day (e.g. "1m", "5m", "10s")')
+const dayDivider = duration.refine((ms) => ms >= 1000 && 86_400_000 % ms === 0, 'expected at least 1s, dividing a day (e.g. "1m", "5m", "10s")');
+const INTERVAL_HELP = 'Time between two points of the curve: points are bucketed by it, and a day is 86400000 / interval of them.';
+const interval = dayDivider.prefault('1m').describe(INTERVAL_HELP);
+/** Metis' windows reach 180 points past the same time yesterday: a day must hold more than that. */
+const metisInterval = dayDivider
+  .refine((ms) => 86_400_000 / ms > 180, 'Metis compares 180 points either side of the same time yesterday: a day must hold more than 180 points (an interval of at most 6m)')
   .prefault('1m')
-  .describe('Time between two points of the curve: points are bucketed by it, and a day is 86400000 / interval of them.');
+  .describe(INTERVAL_HELP);
 
 const spotFamily = {
   q: probability.prefault(1e-4).describe('Risk: probability of a false alarm per point.'),
@@ -32,10 +36,10 @@ export const algorithmSchema = z.discriminatedUnion('type', [
       type: z.literal('metis-value'),
       votes: z.number().int().min(1).max(3).prefault(2).describe('Filters (3-sigma, EWMA, polynomial) that must fire.'),
       polynomialThreshold: z.number().positive().prefault(0.15).describe('Relative deviation from the polynomial fit that fires.'),
-      interval,
+      interval: metisInterval,
     })
     .strict(),
-  z.object({ type: z.literal('metis-rate'), sigmas: z.number().positive().prefault(3), interval }).strict(),
+  z.object({ type: z.literal('metis-rate'), sigmas: z.number().positive().prefault(3), interval: metisInterval }).strict(),
   z.object({ type: z.literal('robust'), window: positiveInt.prefault(360), k: z.number().positive().prefault(3.5), onset: spotFamily.onset }).strict(),
   z
     .object({

@@ -216,7 +216,9 @@ export class WriteRouter {
       result = await request.done;
     }
     const response = this.#respond(result, scan);
-    if (response.status === 204 && scan.watched.length > 0) this.#watch.offer(input.db, input.precision, input.body, scan.watched, input.receivedAt);
+    // Stored lines go to detection: all of them (204), or the valid ones of a partial write.
+    const stored = response.status === 204 || ('reason' in response && response.reason === 'parse' && scan.lines > 0);
+    if (stored && scan.watched.length > 0) this.#watch.offer(input.db, input.precision, input.body, scan.watched, input.receivedAt);
     return response;
   }
 

@@ -38,6 +38,7 @@ describe('curve history', () => {
     expect(historyPlan(rule({ type: 'spot' }))).toBeNull();
     expect(historyPlan(rule({ type: 'seasonal-esd', period: 1440, periods: 3, window: 30 }))?.windows).toEqual([1, 2, 3].map((k) => ({ offset: k * 1440, before: 29, after: 0 })));
     expect(() => rule({ type: 'metis-value', interval: '7m' })).toThrow(/dividing a day/);
+    expect(() => rule({ type: 'metis-rate', interval: '10m' })).toThrow(/more than 180 points/);
   });
 
   it("a curve's windows for a bucket, or null while one is too sparse", () => {

@@ -17,15 +17,15 @@ const rule = (name: string, extra: Record<string, unknown> = {}): ReturnType<typ
   ruleSchema.parse({ name, db: 'demo', measurement: 'cpu', fields: ['v', 'n'], algorithm: { type: 'spot' }, ...extra });
 
 /** The points of a write body each shard's worker judges, the lines routed as the proxy routes them. */
-function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8), router = new LineRouter(8)): [number, DetectionPoint][] {
+function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8), router = new LineRouter(8), db = 'demo'): [number, DetectionPoint][] {
   const buf = Buffer.from(body);
   const batches = new Map<number, PendingBatch>();
   scanLines(buf, { precision, maxLineBytes: 1 << 20 }, {
     line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
-      const { shards, rules } = router.route(index, 'demo', buf, start, seriesEnd);
+      const { shards, rules } = router.route(index, db, buf, start, seriesEnd);
       for (const shard of shards) {
         const batch = batches.get(shard) ?? new PendingBatch();
-        batch.add('demo', precision, 1_700_000_000_123, buf, start, end, rules);
+        batch.add(db, precision, 1_700_000_000_123, buf, start, end, rules);
         batches.set(shard, batch);
       }
     },
@@ -137,5 +137,23 @@ describe('reading writes into detection points', () => {
     expect(routed(cached, body)).toEqual(first);
     expect(first).toEqual(Array.from({ length: 1000 }, (_, i) => routed(new LineRouter(8), Buffer.from(`cpu,host=h${i},zone=z${i % 7} v=1`))[0]));
     expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
+  it('the same series in two databases feeds each database\'s own curve (the caches are per database)', () => {
+    const both = new RuleIndex([rule('ra', { db: 'a', fields: ['v'] }), rule('rb', { db: 'b', fields: ['v'] })]);
+    const reader = new PointReader(8);
+    const router = new LineRouter(8);
+    expect(read(both, 'cpu,host=h v=1 1700000000000000000', 'n', reader, router, 'a').map(([, p]) => p)).toEqual([['ra', 'a/cpu,host=h#v', 1_700_000_000_000, 1]]);
+    expect(read(both, 'cpu,host=h v=2 1700000000000000000', 'n', reader, router, 'b').map(([, p]) => p)).toEqual([['rb', 'b/cpu,host=h#v', 1_700_000_000_000, 2]]);
+  });
+
+  it('a newline inside a string field stays inside its line; blanks around the fields and the timestamp are skipped', () => {
+    const body = 'cpu,host=h v=1,m="a\nb" 1700000000000000000\ncpu,host=h m="x\ncpu,host=z v=9 5",v=2 1700000001000000000\ncpu,host=h  v=3  1700000002000000000 \ncpu,host=h v=4 ';
+    expect(read(index, body).map(([, p]) => [p[1], p[2], p[3]])).toEqual([
+      ['demo/cpu,host=h#v', 1_700_000_000_000, 1],
+      ['demo/cpu,host=h#v', 1_700_000_000_123, 4], // no timestamp: the receive time
+      ['demo/cpu,host=h#v', 1_700_000_001_000, 2],
+      ['demo/cpu,host=h#v', 1_700_000_002_000, 3],
+    ]);
   });
 });

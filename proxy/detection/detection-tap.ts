@@ -115,7 +115,8 @@ export class DetectionTap implements WriteWatch {
       queue = new Queue<DetectionBatch>(DETECTION_QUEUE, {
         connection: this.#connection,
         prefix: this.#keys.detectionShardPrefix(shard),
-        defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 },
+        // A worker that cannot read a batch's lines (Redis away a moment) fails it before judging: tried again.
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
       });
       queue.on('error', () => undefined);
       this.#queues.set(shard, queue);

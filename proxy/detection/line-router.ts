@@ -34,7 +34,9 @@ function sameBytes(key: Buffer, body: Buffer, start: number, end: number): boole
 
 export class LineRouter {
   readonly #shards: number;
-  readonly #cache = new Map<number, Cached>();
+  /** Per database: series key hash → cached keys (a route depends on the database's rules). */
+  readonly #cache = new Map<string, Map<number, Cached>>();
+  #cached = 0;
   #cacheIndex: RuleIndex | null = null;
 
   constructor(shards: number) {
@@ -45,17 +47,29 @@ export class LineRouter {
   route(index: RuleIndex, db: string, body: Buffer, start: number, seriesEnd: number): SeriesRoute {
     if (this.#cacheIndex !== index) {
       this.#cache.clear();
+      this.#cached = 0;
       this.#cacheIndex = index;
+    }
+    let byHash = this.#cache.get(db);
+    if (byHash === undefined) {
+      byHash = new Map();
+      this.#cache.set(db, byHash);
     }
     let hash = 0x811c9dc5;
     for (let i = start; i < seriesEnd; i++) hash = Math.imul(hash ^ (body[i] as number), 0x01000193);
-    const first = this.#cache.get(hash);
+    const first = byHash.get(hash);
     for (let entry = first; entry !== undefined; entry = entry.next) if (sameBytes(entry.key, body, start, seriesEnd)) return entry.route;
     const series = body.toString('utf8', start, seriesEnd);
     // An escape in the series key: read it as influxd would (a line of it with a placeholder field).
     const route = series.includes('\\') ? this.#describeEscaped(index, db, `${series} _=0`) : this.#describe(index, db, series);
-    if (this.#cache.size >= SERIES_CACHE) this.#cache.clear();
-    this.#cache.set(hash, { key: Buffer.from(body.subarray(start, seriesEnd)), route, next: this.#cache.size === 0 ? undefined : first });
+    if (this.#cached >= SERIES_CACHE) {
+      this.#cache.clear();
+      this.#cached = 0;
+      byHash = new Map();
+      this.#cache.set(db, byHash);
+      byHash.set(hash, { key: Buffer.from(body.subarray(start, seriesEnd)), route, next: undefined });
+    } else byHash.set(hash, { key: Buffer.from(body.subarray(start, seriesEnd)), route, next: first });
+    this.#cached++;
     return route;
   }
 

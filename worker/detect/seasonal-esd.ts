@@ -64,7 +64,8 @@ export function seasonalEsdNewest(today: ArrayLike<number>, past: readonly Array
   for (let j = 0; j < m; j++) residuals[j] = (residuals[j] as number) - level;
   const newest = residuals[m - 1] as number;
   const lambda = esdCritical(m, 1, params.alpha);
-  const outliers = generalizedEsd(residuals, params);
+  // The newest point must be allowed to be an outlier even in a window shorter than 1 / maxShare.
+  const outliers = generalizedEsd(residuals, { ...params, maxShare: Math.max(params.maxShare, 1 / m) });
   const expected = seasonal + level;
   return {
     anomalous: outliers.includes(m - 1),

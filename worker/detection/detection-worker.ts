@@ -65,7 +65,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const processors = new Map<number, ShardProcessor>();
   const history = new HistoryLoader(
     { proxyUrl, headers, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard),
-      feed: (shard, rule, key, values, before) => processors.get(shard)?.startFrom(rule, key, values, before),
+      feed: (shard, rule, key, values, since) => processors.get(shard)?.startFrom(rule, key, values, since),
     },
     log,
   );

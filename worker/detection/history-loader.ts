@@ -26,8 +26,8 @@ export interface HistoryLoaderOptions {
   readonly timeout: number;
   /** Whether this worker owns `shard` (the curves of other shards are not kept). */
   readonly owns: (shard: number) => boolean;
-  /** A streaming rule's curve of `shard` with its last points before `before` (ms), oldest first. */
-  readonly feed: (shard: number, rule: Rule, key: string, values: readonly number[], before: number) => void;
+  /** A streaming rule's curve of `shard` with its last points, oldest first; `since`: just after the newest (ms). */
+  readonly feed: (shard: number, rule: Rule, key: string, values: readonly number[], since: number) => void;
 }
 
 /** One rule's curves and how far each window has been loaded. */
@@ -73,6 +73,8 @@ export class HistoryLoader {
   /** Streaming rules whose curves' recent points were loaded since the last shard was taken over (by algorithm). */
   readonly #recentLoaded = new Map<string, string>();
   readonly #recentLoading = new Map<string, Promise<void>>();
+  /** Bumped by reload(): a load that started before does not mark anything loaded. */
+  #generation = 0;
   /** Bulk queries made, and the points they brought. */
   queries = 0;
   pointsLoaded = 0;
@@ -114,13 +116,17 @@ export class HistoryLoader {
       const needed = bucket - w.offset + w.after;
       const until = history.loadedUntil[i] as number;
       if (until > needed) continue;
-      loads.push({ window: i, from: Math.max(until, bucket - w.offset - w.before), to: needed + this.#options.prefetch });
+      // Ahead, but not past the newest point's bucket: later buckets have no points yet.
+      loads.push({ window: i, from: Math.max(until, bucket - w.offset - w.before), to: Math.min(needed + this.#options.prefetch, bucket) });
     }
     if (loads.length === 0) return null;
+    const generation = this.#generation;
     history.loading = (async () => {
       try {
         for (const load of loads) {
           await this.#load(rule, history, load);
+          // A shard taken over meanwhile: its curves were not kept by this load; load again.
+          if (generation !== this.#generation) break;
           if (load.window === -1) history.todayLoaded = true;
           else history.loadedUntil[load.window] = load.to + 1;
         }
@@ -136,6 +142,7 @@ export class HistoryLoader {
 
   /** A shard was taken over: its curves have no history here, so every rule loads its windows again. */
   reload(): void {
+    this.#generation++;
     this.#recentLoaded.clear();
     for (const history of this.#rules.values()) {
       history.todayLoaded = false;
@@ -173,7 +180,7 @@ export class HistoryLoader {
    * <time>`, `GROUP BY *` then `suffix` — through the proxy, chunked; each answered series goes to
    * `take`, which returns the points it kept.
    */
-  async #bulkQuery(rule: Rule, time: string, suffix: string, take: (series: Series) => number): Promise<{ series: number; points: number; ms: number }> {
+  async #bulkQuery(rule: Rule, time: string, suffix: string, take: (series: Series) => number, chunkSize = 10_000): Promise<{ series: number; points: number; ms: number }> {
     const equalities = parseTagFilter(rule.filter)
       .filter((condition) => condition.op === '=' || condition.op === '!=')
       .map((condition) => `${quoteIdent(condition.tag)} ${condition.op} ${quoteLiteral(condition.value)}`);
@@ -183,7 +190,7 @@ export class HistoryLoader {
     const response = await fetch(`${this.#options.proxyUrl}/query`, {
       method: 'POST',
       headers: this.#options.headers,
-      body: new URLSearchParams({ db: rule.db, q, epoch: 'ms', chunked: 'true', chunk_size: '10000' }),
+      body: new URLSearchParams({ db: rule.db, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }),
       signal: AbortSignal.timeout(this.#options.timeout),
     });
     if (response.status !== 200 || response.body === null) throw new Error(`${q}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
@@ -227,16 +234,19 @@ export class HistoryLoader {
     if (length === 0 || this.#recentLoaded.get(rule.name) === algorithm) return null;
     const loading = this.#recentLoading.get(rule.name);
     if (loading !== undefined) return loading;
+    const generation = this.#generation;
+    const until = Math.floor(before);
     const started = (async () => {
       try {
         const matches = tagMatcher(parseTagFilter(rule.filter));
-        const { series, points, ms } = await this.#bulkQuery(rule, `time < ${before}000000`, ` ORDER BY time DESC LIMIT ${length}`, (s) => this.#feed(rule, matches, s, before));
+        // A series longer than a chunk would come in pieces: one chunk holds a whole series here.
+        const { series, points, ms } = await this.#bulkQuery(rule, `time < ${until}000000`, ` ORDER BY time DESC LIMIT ${length}`, (s) => this.#feed(rule, matches, s), Math.max(10_000, length));
         this.#log.info({ rule: rule.name, window: 'recent', before: new Date(before).toISOString(), series, points, ms }, 'history loaded');
       } catch (err) {
         // The curves start from their stream, as without the cluster's points.
         this.#log.warn({ rule: rule.name, err: (err as Error).message }, "cannot load a rule's recent points from the cluster; its new curves calibrate on the points to come");
       } finally {
-        this.#recentLoaded.set(rule.name, algorithm);
+        if (generation === this.#generation) this.#recentLoaded.set(rule.name, algorithm);
         this.#recentLoading.delete(rule.name);
       }
     })();
@@ -256,16 +266,24 @@ export class HistoryLoader {
     }
   }
 
-  /** One answered series' newest-first rows, oldest first, to `options.feed` per field this worker owns. */
-  #feed(rule: Rule, matches: (tags: Readonly<Record<string, string>>) => boolean, series: Series, before: number): number {
+  /**
+   * One answered series' newest-first rows, oldest first, to `options.feed` per field this worker
+   * owns, with the time just after its newest row (its stream's points before that were among them).
+   */
+  #feed(rule: Rule, matches: (tags: Readonly<Record<string, string>>) => boolean, series: Series): number {
     let fed = 0;
     for (const { column, key, shard } of this.#ownedCurves(rule, matches, series)) {
       const values: number[] = [];
+      let newest = -Infinity;
       for (let row = series.values.length - 1; row >= 0; row--) {
-        const value = (series.values[row] as (number | string | boolean | null)[])[column];
-        if (typeof value === 'number') values.push(value);
+        const cells = series.values[row] as (number | string | boolean | null)[];
+        const value = cells[column];
+        if (typeof value !== 'number') continue;
+        values.push(value);
+        newest = Math.max(newest, cells[0] as number);
       }
-      this.#options.feed(shard, rule, key, values, before);
+      if (values.length === 0) continue;
+      this.#options.feed(shard, rule, key, values, newest + 1);
       fed += values.length;
     }
     return fed;

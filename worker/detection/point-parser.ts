@@ -57,7 +57,7 @@ export function parsePoint(line: string): ParsedPoint {
     tags.push([key, value]);
     i = end;
   }
-  i++; // the space before the fields
+  while (line[i] === ' ' || line[i] === '\t') i++; // the blanks before the fields
   const fields: [string, number][] = [];
   for (;;) {
     const [key, eq] = readPart(line, i, '=', KEY_ESCAPES);

@@ -1,8 +1,9 @@
 // Reads the lines of a detection batch into detection points: every (series, field) a rule matches
 // becomes [rule, series key, time in ms, value] for its shard (the worker keeps those of the shard it
 // is processing). A series (the line's text up to the first space) is looked up in a cache of what the
-// rules make of it, so a line of a known series costs a split of its fields and a number or two; a
-// line with escapes or quotes is read fully (point-parser).
+// rules make of it (per database), so a line of a known series costs a pass over its fields and a
+// number or two; a line with escapes or quotes is read fully (point-parser). A string field may hold
+// a newline: a line with a quote ends at the first newline outside a string.
 import type { RuleIndex } from '../../proxy/detection/rule-index.js';
 import { seriesKey, shardOf } from '../../proxy/detection/series-key.js';
 import { timestampMs } from '../../proxy/line-protocol.js';
@@ -39,10 +40,48 @@ function numericField(text: string): number | null {
   return Number.isNaN(value) ? null : value;
 }
 
+const NEWLINE = 10;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const EQUALS = 61;
+
+/**
+ * Where the line starting at `from` ends when a quote comes before the next newline: a string field
+ * may hold newlines. Past the series key (up to its first unescaped space), a quote right after `=`
+ * opens a string that ends at the next unescaped quote.
+ */
+function quotedLineEnd(lines: string, from: number): number {
+  let i = from;
+  while (i < lines.length) {
+    const c = lines.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === 32 || c === NEWLINE) break;
+    else i++;
+  }
+  let previous = 0;
+  while (i < lines.length) {
+    const c = lines.charCodeAt(i);
+    if (c === NEWLINE) return i;
+    if (c === QUOTE && previous === EQUALS) {
+      i++;
+      while (i < lines.length && lines.charCodeAt(i) !== QUOTE) i += lines.charCodeAt(i) === BACKSLASH ? 2 : 1;
+    }
+    previous = c;
+    i++;
+  }
+  return lines.length;
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13;
+
 export class PointReader {
   readonly #shards: number;
-  readonly #series = new Map<string, SeriesTargets | null>();
+  /** Per database: series text → what the rules make of it (null: read such lines fully). */
+  readonly #series = new Map<string, Map<string, SeriesTargets | null>>();
+  #cached = 0;
   #seriesIndex: RuleIndex | null = null;
+  /** Lines that could not be read (skipped). */
+  unreadable = 0;
 
   constructor(shards: number) {
     this.#shards = shards;
@@ -55,62 +94,82 @@ export class PointReader {
   read(index: RuleIndex, db: string, precision: string, lines: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only = -1): void {
     if (this.#seriesIndex !== index) {
       this.#series.clear();
+      this.#cached = 0;
       this.#seriesIndex = index;
     }
+    let cache = this.#series.get(db);
+    if (cache === undefined) {
+      cache = new Map();
+      this.#series.set(db, cache);
+    }
     const drop = PRECISION_DIGITS[precision] ?? 6;
+    let nextQuote = lines.indexOf('"');
     let from = 0;
     while (from < lines.length) {
       let to = lines.indexOf('\n', from);
       if (to === -1) to = lines.length;
+      if (nextQuote !== -1 && nextQuote < from) nextQuote = lines.indexOf('"', from);
+      if (nextQuote !== -1 && nextQuote < to) to = quotedLineEnd(lines, from);
       const start = from;
       from = to + 1;
-      // The series part (measurement and tags) ends at the first space; with no escape or quote in
-      // it, it is a cache key for what the rules make of it.
-      const space = lines.indexOf(' ', start);
-      if (space === -1 || space >= to) continue;
-      const head = lines.slice(start, space);
-      let series = this.#series.get(head);
-      if (series === undefined) {
-        series = head.includes('\\') || head.includes('"') ? null : this.#describe(index, db, head);
-        if (series !== null) {
-          if (this.#series.size >= SERIES_CACHE) this.#series.clear();
-          this.#series.set(head, series);
-        }
+      try {
+        this.#readLine(index, cache, db, precision, drop, lines, start, to, receivedAt, emit, only);
+      } catch {
+        this.unreadable++;
       }
-      if (series === null) {
+    }
+  }
+
+  #readLine(index: RuleIndex, cache: Map<string, SeriesTargets | null>, db: string, precision: string, drop: number, lines: string, start: number, to: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): void {
+    // Trailing blanks are not part of the timestamp.
+    while (to > start && isBlank(lines.charCodeAt(to - 1))) to--;
+    // The series part (measurement and tags) ends at the first space; with no escape or quote in it,
+    // it is a cache key for what the rules make of it.
+    const space = lines.indexOf(' ', start);
+    if (space === -1 || space >= to) return;
+    const head = lines.slice(start, space);
+    let series = cache.get(head);
+    if (series === undefined) {
+      series = head.includes('\\') || head.includes('"') ? null : this.#describe(index, db, head);
+      if (series !== null) {
+        if (this.#cached >= SERIES_CACHE) {
+          for (const byHead of this.#series.values()) byHead.clear();
+          this.#cached = 0;
+        }
+        cache.set(head, series);
+        this.#cached++;
+      }
+    }
+    if (series === null) {
+      this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
+      return;
+    }
+    if (series.fields.size === 0 || (only >= 0 && !series.shards.has(only))) return;
+    // Fields, then the timestamp, in one pass over the rest of the line (an escape or a quote in it:
+    // the slow path). Runs of blanks separate them, as influxd reads them.
+    let fieldStart = space + 1;
+    while (fieldStart < to && isBlank(lines.charCodeAt(fieldStart))) fieldStart++;
+    let lastSpace = -1;
+    for (let i = fieldStart; i < to; i++) {
+      const c = lines.charCodeAt(i);
+      if (c === 32 || c === 9) lastSpace = i;
+      else if (c === QUOTE || c === BACKSLASH) {
         this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
-        continue;
+        return;
       }
-      if (series.fields.size === 0 || (only >= 0 && !series.shards.has(only))) continue;
-      // Fields, then the timestamp, in one pass over the rest of the line (an escape or a quote in
-      // it: the slow path).
-      let lastSpace = -1;
-      let plain = true;
-      for (let i = space + 1; i < to; i++) {
-        const c = lines.charCodeAt(i);
-        if (c === 32) lastSpace = i;
-        else if (c === 34 || c === 92) {
-          plain = false;
-          break;
-        }
+    }
+    let fieldsEnd = lastSpace === -1 ? to : lastSpace;
+    while (fieldsEnd > fieldStart && isBlank(lines.charCodeAt(fieldsEnd - 1))) fieldsEnd--;
+    const time = lastSpace === -1 ? receivedAt : millis(lines.slice(lastSpace + 1, to), drop, precision);
+    for (let i = fieldStart; i <= fieldsEnd; i++) {
+      if (i < fieldsEnd && lines.charCodeAt(i) !== 44) continue; // ","
+      const eq = lines.indexOf('=', fieldStart);
+      const targets = eq < i ? series.fields.get(lines.slice(fieldStart, eq)) : undefined;
+      if (targets !== undefined) {
+        const value = numericField(lines.slice(eq + 1, i));
+        if (value !== null) for (const target of targets) if (only < 0 || target.shard === only) emit(target.shard, [target.rule, target.key, time, value]);
       }
-      if (!plain) {
-        this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
-        continue;
-      }
-      const fieldsEnd = lastSpace === -1 ? to : lastSpace;
-      const time = lastSpace === -1 ? receivedAt : millis(lines.slice(lastSpace + 1, to), drop, precision);
-      let fieldStart = space + 1;
-      for (let i = fieldStart; i <= fieldsEnd; i++) {
-        if (i < fieldsEnd && lines.charCodeAt(i) !== 44) continue; // ","
-        const eq = lines.indexOf('=', fieldStart);
-        const targets = eq < i ? series.fields.get(lines.slice(fieldStart, eq)) : undefined;
-        if (targets !== undefined) {
-          const value = numericField(lines.slice(eq + 1, i));
-          if (value !== null) for (const target of targets) if (only < 0 || target.shard === only) emit(target.shard, [target.rule, target.key, time, value]);
-        }
-        fieldStart = i + 1;
-      }
+      fieldStart = i + 1;
     }
   }
 

@@ -52,6 +52,7 @@ export class ShardProcessor {
   /** The states changed since the last save, with their rule and series key. */
   readonly #dirty = new Map<SeriesState, [string, string]>();
   #worker: Worker<DetectionBatch> | null = null;
+  #restored = false;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(shard: number, token: string, ctx: ProcessorContext) {
@@ -68,6 +69,7 @@ export class ShardProcessor {
       const cut = key.indexOf('\n');
       this.#curves(key.slice(0, cut)).set(key.slice(cut + 1), JSON.parse(json) as SeriesState);
     }
+    this.#restored = true;
     this.#worker = new Worker<DetectionBatch>(DETECTION_QUEUE, (job) => this.#process(job), {
       connection: this.#ctx.connection,
       prefix: this.#ctx.keys.detectionShardPrefix(this.shard),
@@ -99,7 +101,8 @@ export class ShardProcessor {
     }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();
-    await this.#ctx.redis.del(job.data.payload);
+    // Judged: the lines can go (left to their TTL when Redis is away; the job must not run twice).
+    await this.#ctx.redis.del(job.data.payload).catch(() => undefined);
   }
 
   #loading(rule: Rule, [, curve, time]: DetectionPoint): Promise<void> | null {
@@ -109,17 +112,19 @@ export class ShardProcessor {
   }
 
   /**
-   * A streaming rule's curve starts from its last points in the cluster (oldest first, before
-   * `before`), unless it has a state already; its stream's points before `before` are then skipped.
+   * A streaming rule's curve starts from its last points in the cluster (oldest first), unless it has
+   * a state already; its stream's points before `since` (they were among them) are then skipped.
+   * Ignored until the saved states are restored (a restored state wins).
    */
-  startFrom(rule: Rule, curve: string, values: readonly number[], before: number): void {
+  startFrom(rule: Rule, curve: string, values: readonly number[], since: number): void {
+    if (!this.#restored) return;
     const curves = this.#curves(rule.name);
     const existing = curves.get(curve);
     const algorithm = JSON.stringify(rule.algorithm);
     if (existing !== undefined && existing.algorithm === algorithm) return;
     const state = newSeriesState(rule);
     for (const value of values) observe(state, rule, value);
-    state.since = before;
+    state.since = since;
     curves.set(curve, state);
     this.#dirty.set(state, [rule.name, curve]);
   }
