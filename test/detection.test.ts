@@ -112,8 +112,17 @@ describe('detection', () => {
     expect(hook.calls).toHaveLength(1);
     expect(hook.calls[0]).toMatchObject({ rule: 'temp-spot', series: 'demo/temp,host=a#v', algorithm: 'spot', time: START + 450 * MINUTE, value: 500 });
 
-    // a removed rule stops: a new spike finds nothing
-    expect((await admin(c.url, 'DELETE', '/admin/rules/temp-spot')).status).toBe(200);
+    // a removed rule stops: a new spike finds nothing, and its curves' states are gone from Redis
+    const redis = new Redis(c.redis.port, '127.0.0.1');
+    const keys = new RedisKeys('irx');
+    const savedStates = async (): Promise<string[]> => (await Promise.all([0, 1, 2, 3].map((shard) => redis.hkeys(keys.detectionState(shard))))).flat();
+    try {
+      await waitUntil('the curve state saved', async () => (await savedStates()).includes('temp-spot\ndemo/temp,host=a#v'), 10_000);
+      expect((await admin(c.url, 'DELETE', '/admin/rules/temp-spot')).status).toBe(200);
+      await waitUntil('the deleted rule\'s states removed', async () => (await savedStates()).length === 0, 10_000);
+    } finally {
+      redis.disconnect();
+    }
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await writeCurve(c.url, 'a', [500], 600);
     await new Promise((resolve) => setTimeout(resolve, 1500));

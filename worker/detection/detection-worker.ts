@@ -38,6 +38,15 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   const headers: Record<string, string> = username === '' ? {} : { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
   const sink = new AnomalySink(redis, keys, { proxyUrl, token: username === '' ? '' : `${username}:${password}`, database: config.detection.database, webhookTimeout: config.detection.webhookTimeout, webhookRetries: config.detection.webhookRetries }, log);
 
+  const reader = new PointReader(config.detection.shards);
+  const processors = new Map<number, ShardProcessor>();
+  const history = new HistoryLoader(
+    { proxyUrl, headers, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard),
+      feed: (shard, rule, key, values, since) => processors.get(shard)?.startFrom(rule, key, values, since),
+    },
+    log,
+  );
+
   let rules = new Map<string, Rule>();
   let index = new RuleIndex([]);
   const stopFollowing = store.follow(
@@ -45,6 +54,10 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
     (list) => {
       rules = new Map(list.map((rule) => [rule.name, rule]));
       index = new RuleIndex(list);
+      // The curves of deleted rules: their states (here and in Redis) and past windows go.
+      const live = new Set(rules.keys());
+      for (const processor of processors.values()) void processor.forgetRulesExcept(live);
+      history.forgetRulesExcept(live);
     },
     (err) => log.debug({ err: err.message }, 'cannot read the detection rules'),
   );
@@ -61,15 +74,6 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
     index = new RuleIndex([...rules.values()]);
     return index;
   };
-  const reader = new PointReader(config.detection.shards);
-  const processors = new Map<number, ShardProcessor>();
-  const history = new HistoryLoader(
-    { proxyUrl, headers, shards: config.detection.shards, prefetch: config.detection.historyPrefetch, timeout: config.detection.historyTimeout, owns: (shard) => processors.has(shard),
-      feed: (shard, rule, key, values, since) => processors.get(shard)?.startFrom(rule, key, values, since),
-    },
-    log,
-  );
-
   // The anomaly database, through the proxy (recorded in its catalog; retried until the proxy answers).
   let databaseReady = false;
   const createDatabase = async (): Promise<void> => {

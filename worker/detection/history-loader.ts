@@ -151,6 +151,12 @@ export class HistoryLoader {
     }
   }
 
+  /** Forgets the past windows of the rules not in `live` (deleted). */
+  forgetRulesExcept(live: ReadonlySet<string>): void {
+    for (const name of this.#rules.keys()) if (!live.has(name)) this.#rules.delete(name);
+    for (const name of this.#recentLoaded.keys()) if (!live.has(name)) this.#recentLoaded.delete(name);
+  }
+
   /** A shard was given up: forget its curves. */
   forget(shard: number): void {
     for (const history of this.#rules.values()) for (const [key, curve] of history.curves) if (curve.shard === shard) history.curves.delete(key);

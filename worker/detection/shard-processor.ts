@@ -170,6 +170,20 @@ export class ShardProcessor {
     return true;
   }
 
+  /** Forgets the states of the rules not in `live`, here and in Redis. */
+  async forgetRulesExcept(live: ReadonlySet<string>): Promise<void> {
+    const fields: string[] = [];
+    for (const [rule, curves] of this.#states) {
+      if (live.has(rule)) continue;
+      for (const [curve, state] of curves) {
+        fields.push(`${rule}\n${curve}`);
+        this.#dirty.delete(state);
+      }
+      this.#states.delete(rule);
+    }
+    if (fields.length > 0) await this.#ctx.redis.hdel(this.#ctx.keys.detectionState(this.shard), ...fields).catch(() => undefined);
+  }
+
   #curves(rule: string): Map<string, SeriesState> {
     let curves = this.#states.get(rule);
     if (curves === undefined) {
