@@ -103,34 +103,44 @@ export class PointReader {
       this.#series.set(db, cache);
     }
     const drop = PRECISION_DIGITS[precision] ?? 6;
+    // The next quote (or the end): a line with one is read fully, as a string field may hold a newline.
     let nextQuote = lines.indexOf('"');
+    if (nextQuote === -1) nextQuote = lines.length;
     let from = 0;
     while (from < lines.length) {
       let to = lines.indexOf('\n', from);
       if (to === -1) to = lines.length;
-      if (nextQuote !== -1 && nextQuote < from) nextQuote = lines.indexOf('"', from);
-      if (nextQuote !== -1 && nextQuote < to) to = quotedLineEnd(lines, from);
-      const start = from;
-      from = to + 1;
+      if (nextQuote < from) {
+        nextQuote = lines.indexOf('"', from);
+        if (nextQuote === -1) nextQuote = lines.length;
+      }
+      let end: number;
       try {
-        this.#readLine(index, cache, db, precision, drop, lines, start, to, receivedAt, emit, only);
+        end =
+          nextQuote < to
+            ? this.#readSlowly(index, db, precision, lines, from, receivedAt, emit, only)
+            : this.#readLine(index, cache, db, precision, drop, lines, from, to, receivedAt, emit, only);
       } catch {
         this.unreadable++;
+        end = quotedLineEnd(lines, from);
       }
+      from = end + 1;
     }
   }
 
-  #readLine(index: RuleIndex, cache: Map<string, SeriesTargets | null>, db: string, precision: string, drop: number, lines: string, start: number, to: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): void {
+  /** Reads the line [start, to) (it has no quote); returns where it ends. */
+  #readLine(index: RuleIndex, cache: Map<string, SeriesTargets | null>, db: string, precision: string, drop: number, lines: string, start: number, to: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): number {
+    const lineEnd = to;
     // Trailing blanks are not part of the timestamp.
     while (to > start && isBlank(lines.charCodeAt(to - 1))) to--;
-    // The series part (measurement and tags) ends at the first space; with no escape or quote in it,
-    // it is a cache key for what the rules make of it.
+    // The series part (measurement and tags) ends at the first space; with no escape in it, it is a
+    // cache key for what the rules make of it.
     const space = lines.indexOf(' ', start);
-    if (space === -1 || space >= to) return;
+    if (space === -1 || space >= to) return lineEnd;
     const head = lines.slice(start, space);
     let series = cache.get(head);
     if (series === undefined) {
-      series = head.includes('\\') || head.includes('"') ? null : this.#describe(index, db, head);
+      series = head.includes('\\') ? null : this.#describe(index, db, head);
       if (series !== null) {
         if (this.#cached >= SERIES_CACHE) {
           for (const byHead of this.#series.values()) byHead.clear();
@@ -140,23 +150,17 @@ export class PointReader {
         this.#cached++;
       }
     }
-    if (series === null) {
-      this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
-      return;
-    }
-    if (series.fields.size === 0 || (only >= 0 && !series.shards.has(only))) return;
-    // Fields, then the timestamp, in one pass over the rest of the line (an escape or a quote in it:
-    // the slow path). Runs of blanks separate them, as influxd reads them.
+    if (series === null) return this.#readSlowly(index, db, precision, lines, start, receivedAt, emit, only);
+    if (series.fields.size === 0 || (only >= 0 && !series.shards.has(only))) return lineEnd;
+    // Fields, then the timestamp, in one pass over the rest of the line (an escape in it: the slow
+    // path). Runs of blanks separate them, as influxd reads them.
     let fieldStart = space + 1;
     while (fieldStart < to && isBlank(lines.charCodeAt(fieldStart))) fieldStart++;
     let lastSpace = -1;
     for (let i = fieldStart; i < to; i++) {
       const c = lines.charCodeAt(i);
       if (c === 32 || c === 9) lastSpace = i;
-      else if (c === QUOTE || c === BACKSLASH) {
-        this.#readSlowly(index, db, precision, lines.slice(start, to), receivedAt, emit, only);
-        return;
-      }
+      else if (c === BACKSLASH) return this.#readSlowly(index, db, precision, lines, start, receivedAt, emit, only);
     }
     let fieldsEnd = lastSpace === -1 ? to : lastSpace;
     while (fieldsEnd > fieldStart && isBlank(lines.charCodeAt(fieldsEnd - 1))) fieldsEnd--;
@@ -171,6 +175,7 @@ export class PointReader {
       }
       fieldStart = i + 1;
     }
+    return lineEnd;
   }
 
   /** What the rules make of a series (measurement and tags as sent, without escapes). */
@@ -197,11 +202,12 @@ export class PointReader {
     return { fields, shards: new Set([...fields.values()].flatMap((list) => list.map((target) => target.shard))) };
   }
 
-  /** A line with escapes or quotes: read fully. */
-  #readSlowly(index: RuleIndex, db: string, precision: string, line: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): void {
-    const point = parsePoint(line);
+  /** A line with escapes or quotes (a string may hold a newline): read fully; returns where it ends. */
+  #readSlowly(index: RuleIndex, db: string, precision: string, lines: string, start: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): number {
+    const end = quotedLineEnd(lines, start);
+    const point = parsePoint(lines.slice(start, end).trimEnd());
     const rules = index.rulesFor(db, point.measurement);
-    if (rules === undefined) return;
+    if (rules === undefined) return end;
     const tags = Object.fromEntries(point.tags);
     const time = point.timestamp === null ? receivedAt : timestampMs(point.timestamp, precision);
     for (const compiled of rules) {
@@ -213,5 +219,6 @@ export class PointReader {
         if (only < 0 || shard === only) emit(shard, [compiled.rule.name, key, time, value]);
       }
     }
+    return end;
   }
 }
