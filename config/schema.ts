@@ -97,6 +97,7 @@ export const configSchema = z
         password: z.string().prefault('').describe('Password of `detection.username`.'),
         leaseTtl: duration.prefault('10s').describe('Lease of a worker on a shard; a worker that stops renewing loses its shards after this.'),
         checkpointInterval: duration.prefault('5s').describe('How often a worker saves the state of its series to Redis.'),
+        idleCurveTtl: duration.prefault('24h').describe('A curve that gets no point for this long is forgotten: its state (in the worker and in Redis) and its past windows.'),
         historyPrefetch: positiveInt.prefault(60).describe('Buckets a worker loads ahead of need in the past windows of Metis and seasonal rules (one bulk query per rule and window every so many buckets).'),
         historyTimeout: duration.prefault('60s').describe('Time limit of one bulk query for past windows.'),
         webhookTimeout: duration.prefault('5s').describe('Time limit of one webhook call.'),

@@ -92,6 +92,7 @@ describe('defaults', () => {
         password: '',
         leaseTtl: 10_000,
         checkpointInterval: 5000,
+        idleCurveTtl: 86_400_000,
         historyPrefetch: 60,
         historyTimeout: 60_000,
         webhookTimeout: 5000,

@@ -221,6 +221,38 @@ describe('detection', () => {
     }
   });
 
+  it('a curve that gets no point for detection.idleCurveTtl is forgotten, in the worker and in Redis; a live one stays', async () => {
+    const c = await t.startCluster({
+      circles: [1],
+      config: { admin: { token: ADMIN_TOKEN }, detection: { shards: 4, flushInterval: 50, leaseTtl: 2000, checkpointInterval: 300, idleCurveTtl: 2000 } },
+    });
+    t.startWorker(c);
+    expect((await admin(c.url, 'PUT', '/admin/rules/temp-spot', RULE)).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const redis = new Redis(c.redis.port, '127.0.0.1');
+    const keys = new RedisKeys('irx');
+    const saved = async (): Promise<string[]> => (await Promise.all([0, 1, 2, 3].map((shard) => redis.hkeys(keys.detectionState(shard))))).flat().sort();
+    // a gets a point every 300 ms throughout; b gets its 20 points once
+    let writing = true;
+    const live = (async () => {
+      await writeCurve(c.url, 'a', curve(20, []));
+      for (let i = 20; writing; i++) {
+        await writeCurve(c.url, 'a', [25], i);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    try {
+      await writeCurve(c.url, 'b', curve(20, [], 2));
+      await waitUntil('both curves saved', async () => (await saved()).length === 2, 10_000, async () => JSON.stringify(await saved()));
+      await waitUntil('b forgotten', async () => (await saved()).length === 1, 10_000, async () => JSON.stringify(await saved()));
+      expect(await saved()).toEqual(['temp-spot\ndemo/temp,host=a#v']);
+    } finally {
+      writing = false;
+      await live;
+      redis.disconnect();
+    }
+  });
+
   it('with Redis down, writes still succeed and the points for detection are counted as skipped', async () => {
     const c = await startDetecting();
     expect((await admin(c.url, 'PUT', '/admin/rules/temp-spot', RULE)).status).toBe(201);

@@ -131,11 +131,13 @@ export class DetectionTap implements WriteWatch {
     const lines = pending.lines;
     const key = this.#keys.detectionBatch(shard, `${this.#id}-${++this.#sequence}`);
     const { batch, payload } = pending.build(key);
-    // The lines first, as bytes; the job names them. One connection: Redis runs the SET before the
-    // job's script, so a worker never sees the job without its lines (unless the SET failed).
-    this.#connection.set(key, payload, 'PX', this.#config.batchTtl).catch(() => undefined);
-    this.#queue(shard)
-      .add('batch', batch)
+    // The lines first, as bytes, then the job that names them: a job is only added once its lines are
+    // stored (on a connection that is ready: a fail-fast one refuses commands while it connects).
+    const queue = this.#queue(shard);
+    queue
+      .waitUntilReady()
+      .then(() => this.#connection.set(key, payload, 'PX', this.#config.batchTtl))
+      .then(() => queue.add('batch', batch))
       .then(
         () => this.#metrics.detectionQueued.inc(lines),
         (err: Error) => {

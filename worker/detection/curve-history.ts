@@ -56,6 +56,8 @@ export interface HistoryWindows {
 
 export class CurveHistory {
   readonly shard: number;
+  /** When (wall clock, ms) it was made or last got a point: idle curves are forgotten. */
+  seenAt = Date.now();
   readonly today: BucketRing;
   readonly windows: readonly BucketRing[];
   readonly #plan: HistoryPlan;

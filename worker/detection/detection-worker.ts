@@ -61,19 +61,33 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
     },
     (err) => log.debug({ err: err.message }, 'cannot read the detection rules'),
   );
-  // A batch may name a rule added a moment ago: look it up (at most once a second per name).
+  // A batch may name a rule added a moment ago: look it up (at most once a second per name; a batch
+  // naming a rule being looked up waits for that lookup, so no shard judges with an index without it).
   const lookedUp = new Map<string, number>();
+  const lookingUp = new Map<string, Promise<void>>();
   const rulesFor = async (names: readonly string[]): Promise<RuleIndex> => {
-    const missing = names.filter((name) => !rules.has(name) && Date.now() - (lookedUp.get(name) ?? 0) >= 1000);
-    if (missing.length === 0) return index;
-    for (const name of missing) {
-      lookedUp.set(name, Date.now());
-      const rule = await store.get(name).catch(() => null);
-      if (rule !== null) rules.set(name, rule);
+    for (const name of names) {
+      if (rules.has(name)) continue;
+      let lookup = lookingUp.get(name);
+      if (lookup === undefined) {
+        if (Date.now() - (lookedUp.get(name) ?? 0) < 1000) continue;
+        lookedUp.set(name, Date.now());
+        lookup = store
+          .get(name)
+          .then((rule) => {
+            if (rule === null) return;
+            rules.set(name, rule);
+            index = new RuleIndex([...rules.values()]);
+          })
+          .catch(() => undefined)
+          .finally(() => lookingUp.delete(name));
+        lookingUp.set(name, lookup);
+      }
+      await lookup;
     }
-    index = new RuleIndex([...rules.values()]);
     return index;
   };
+
   // The anomaly database, through the proxy (recorded in its catalog; retried until the proxy answers).
   let databaseReady = false;
   const createDatabase = async (): Promise<void> => {
@@ -114,6 +128,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
           history,
           sink,
           checkpointInterval: config.detection.checkpointInterval,
+          idleCurveTtl: config.detection.idleCurveTtl,
           log,
           counted: (outcome, points) => {
             counts[outcome] += points;

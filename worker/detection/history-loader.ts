@@ -157,6 +157,11 @@ export class HistoryLoader {
     for (const name of this.#recentLoaded.keys()) if (!live.has(name)) this.#recentLoaded.delete(name);
   }
 
+  /** Forgets the past windows of the curves of `shard` that got no point since `cutoff` (wall clock, ms). */
+  forgetIdle(shard: number, cutoff: number): void {
+    for (const history of this.#rules.values()) for (const [key, curve] of history.curves) if (curve.shard === shard && curve.seenAt < cutoff) history.curves.delete(key);
+  }
+
   /** A shard was given up: forget its curves. */
   forget(shard: number): void {
     for (const history of this.#rules.values()) for (const [key, curve] of history.curves) if (curve.shard === shard) history.curves.delete(key);

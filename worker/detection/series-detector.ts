@@ -29,6 +29,8 @@ export interface SeriesState {
   onset?: OnsetState;
   /** Time (ms) before which the curve's points came from the cluster when it started (its stream's older points are those). */
   since?: number;
+  /** When (wall clock, ms) the worker last got a point of the curve: idle curves are forgotten. */
+  seenAt?: number;
 }
 
 export interface Judgement {

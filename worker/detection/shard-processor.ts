@@ -38,6 +38,8 @@ export interface ProcessorContext {
   readonly history: HistoryLoader;
   readonly sink: AnomalySink;
   readonly checkpointInterval: number;
+  /** A curve without a point for this long is forgotten (here, in Redis, and its past windows). */
+  readonly idleCurveTtl: number;
   readonly log: Logger;
   /** Counts points by outcome: judged, not judged (a detector calibrating, or a curve whose past windows are not there yet), no such rule. */
   readonly counted: (outcome: 'judged' | 'unjudged' | 'no-rule', points: number) => void;
@@ -53,6 +55,9 @@ export class ShardProcessor {
   readonly #dirty = new Map<SeriesState, [string, string]>();
   #worker: Worker<DetectionBatch> | null = null;
   #restored = false;
+  /** Wall clock of the batch being judged (ms), and of the last sweep of idle curves. */
+  #now = 0;
+  #sweptAt = Date.now();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(shard: number, token: string, ctx: ProcessorContext) {
@@ -81,6 +86,7 @@ export class ShardProcessor {
   }
 
   async #process(job: Job<DetectionBatch>): Promise<void> {
+    this.#now = Date.now();
     const index = await this.#ctx.rules(job.data.rules);
     const payload = await this.#ctx.redis.getBuffer(job.data.payload);
     if (payload === null) {
@@ -153,10 +159,12 @@ export class ShardProcessor {
     else {
       const bucket = Math.floor(time / plan.interval);
       const history = this.#ctx.history.curve(rule, curve, this.shard);
+      history.seenAt = this.#now;
       history.today.set(bucket, value);
       const windows = history.read(bucket);
       judgement = windows === null ? null : judgeWithHistory(rule, windows);
     }
+    state.seenAt = this.#now;
     if (!this.#dirty.has(state)) this.#dirty.set(state, [ruleName, curve]);
     if (judgement === null) {
       this.#ctx.counted('unjudged', 1);
@@ -193,8 +201,29 @@ export class ShardProcessor {
     return curves;
   }
 
-  /** Saves the states changed since the last save (only while this worker holds the lease). */
+  /** Forgets the curves that got no point for `idleCurveTtl`: here, in Redis, and their past windows. */
+  async #sweepIdle(now: number): Promise<void> {
+    this.#sweptAt = now;
+    const fields: string[] = [];
+    for (const [rule, curves] of this.#states) {
+      for (const [curve, state] of curves) {
+        state.seenAt ??= now; // restored from a checkpoint written before curves had a last-seen time
+        if (now - state.seenAt < this.#ctx.idleCurveTtl) continue;
+        curves.delete(curve);
+        this.#dirty.delete(state);
+        fields.push(`${rule}\n${curve}`);
+      }
+    }
+    this.#ctx.history.forgetIdle(this.shard, now - this.#ctx.idleCurveTtl);
+    if (fields.length === 0) return;
+    this.#ctx.log.info({ shard: this.shard, curves: fields.length }, 'idle curves forgotten');
+    await this.#ctx.redis.hdel(this.#ctx.keys.detectionState(this.shard), ...fields).catch(() => undefined);
+  }
+
+  /** Saves the states changed since the last save (only while this worker holds the lease); forgets idle curves now and then. */
   async save(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.#sweptAt >= Math.min(this.#ctx.idleCurveTtl / 2, 60_000)) await this.#sweepIdle(now);
     if (this.#dirty.size === 0) return true;
     const pairs: string[] = [];
     for (const [state, [rule, curve]] of this.#dirty) pairs.push(`${rule}\n${curve}`, JSON.stringify(state));
