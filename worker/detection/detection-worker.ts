@@ -150,7 +150,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
   );
   leases.start();
   const report = setInterval(() => {
-    if (Object.values(counts).some((count) => count > 0)) log.info({ shards: [...processors.keys()], rules: rules.size, ...counts, webhooks: sink.webhooksSent, historyQueries: history.queries, historyPoints: history.pointsLoaded }, 'detection');
+    if (Object.values(counts).some((count) => count > 0)) log.info({ shards: [...processors.keys()], rules: rules.size, ...counts, webhooks: sink.webhooksSent, historyQueries: history.queries, historyPoints: history.pointsLoaded, unreadableLines: reader.unreadable }, 'detection');
   }, 10_000);
   report.unref();
 
