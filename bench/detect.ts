@@ -82,24 +82,26 @@ function judgeHistory(r: Rule, curve: CurveHistory, bucket: number, value: numbe
 /** What part A measured the memory of, kept to its end (memory freed meanwhile would spoil the next measure). */
 const kept: unknown[] = [];
 
+/** One row of part A: `step` timed over `steps` points, and the memory of 2000 curves made by `curve`. */
+function detectorRow(name: string, steps: number, step: (i: number) => void, curve: (i: number) => unknown): string {
+  const started = performance.now();
+  for (let i = 1; i <= steps; i++) step(i);
+  const micros = ((performance.now() - started) * 1000) / steps;
+  const curves = 2000;
+  const before = heapUsed();
+  kept.push(Array.from({ length: curves }, (_, i) => curve(i + 11)));
+  const bytes = (heapUsed() - before) / curves;
+  process.stderr.write(`A ${name}: ${micros.toFixed(2)} µs/point, ${Math.round(bytes)} bytes/curve\n`);
+  return `| ${name} | ${micros.toFixed(2)} | ${Math.round(bytes)} |`;
+}
+
 function partA(): string {
   const rows = ['| algorithm | µs/point (calibrated) | bytes/curve (heap) |', '|---|---|---|'];
   for (const algorithm of ALGORITHMS) {
     const r = rule(algorithm);
     const state = trained(r, 1, 1500);
     const next = noise(7);
-    const steps = 300_000;
-    const started = performance.now();
-    for (let i = 0; i < steps; i++) observe(state, r, next());
-    const micros = ((performance.now() - started) * 1000) / steps;
-    const curves = 2000;
-    const before = heapUsed();
-    const keep: SeriesState[] = [];
-    for (let i = 0; i < curves; i++) keep.push(trained(r, i + 11, algorithm.type === 'robust' ? 400 : 1100));
-    kept.push(keep);
-    const bytes = (heapUsed() - before) / curves;
-    rows.push(`| ${algorithm.type} | ${micros.toFixed(2)} | ${Math.round(bytes)} |`);
-    process.stderr.write(`A ${algorithm.type}: ${micros.toFixed(2)} µs/point, ${Math.round(bytes)} bytes/curve (${keep.length} kept)\n`);
+    rows.push(detectorRow(algorithm.type, 300_000, () => observe(state, r, next()), (seed) => trained(r, seed, algorithm.type === 'robust' ? 400 : 1100)));
   }
   for (const algorithm of HISTORY_ALGORITHMS) {
     const r = rule(algorithm);
@@ -107,17 +109,7 @@ function partA(): string {
     const now = 30_000_000;
     const curve = loadedHistory(plan, 1, now);
     const next = noise(7);
-    const steps = 3000;
-    const started = performance.now();
-    for (let i = 1; i <= steps; i++) judgeHistory(r, curve, now + (i % 60), next());
-    const micros = ((performance.now() - started) * 1000) / steps;
-    const curves = 2000;
-    const before = heapUsed();
-    const keep = Array.from({ length: curves }, (_, i) => loadedHistory(plan, i + 11, now));
-    kept.push(keep);
-    const bytes = (heapUsed() - before) / curves;
-    rows.push(`| ${algorithm.type} | ${micros.toFixed(2)} | ${Math.round(bytes)} |`);
-    process.stderr.write(`A ${algorithm.type}: ${micros.toFixed(2)} µs/point, ${Math.round(bytes)} bytes/curve (${keep.length} kept)\n`);
+    rows.push(detectorRow(algorithm.type, 3000, (i) => judgeHistory(r, curve, now + (i % 60), next()), (seed) => loadedHistory(plan, seed, now)));
   }
   return rows.join('\n');
 }

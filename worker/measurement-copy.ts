@@ -4,26 +4,16 @@
 // each target's /write in batches of jobs.copyBatchLines, at most jobs.copyRate points a second.
 // Writing a point twice stores it once, so a copy that stopped can simply run again; live writes go to
 // the target at the same time (the proxies write to both owners while a measurement moves).
+import { answerChunks, chunkSeries, type AnswerChunk, type AnswerSeries } from '../proxy/chunked-answer.js';
 import { quoteIdent } from '../proxy/influxql-tokens.js';
-import { StringDecoder } from 'node:string_decoder';
 import { escapeKey, escapeMeasurement, quoteString } from '../proxy/line-protocol-escape.js';
 import { JsonNumber, parseJson, type JsonValue } from '../proxy/json-lossless.js';
 import type { InfluxNode } from '../proxy/node.js';
 import { forEachConcurrently } from './concurrently.js';
 import type { JobContext } from './job-context.js';
 
-
-interface Series {
-  readonly name: string;
-  readonly tags?: Record<string, string>;
-  readonly columns: string[];
-  readonly values: JsonValue[][];
-}
-
-interface Chunk {
-  readonly results?: { series?: Series[]; error?: string }[];
-  readonly error?: string;
-}
+type Series = AnswerSeries<JsonValue>;
+type Chunk = AnswerChunk<JsonValue>;
 
 /** Field name → type as the source stores it (float, integer, string, boolean). */
 async function fieldTypes(node: InfluxNode, db: string, rp: string, measurement: string, timeoutMs: number): Promise<Map<string, string>> {
@@ -165,8 +155,6 @@ export async function copyMeasurement(ctx: JobContext, task: CopyTask, throttle:
     const response = await source.queryStream(form, null, timeout);
     if (response.statusCode !== 200) throw new Error(`${source.name} answered ${response.statusCode} to the copy's query: ${await response.body.text()}`);
     let pending: string[] = [];
-    let rest = '';
-    const decoder = new StringDecoder('utf8');
     // One write in flight while the next lines are read: the source's reading and the target's
     // writing overlap.
     let writing: Promise<void> | null = null;
@@ -185,20 +173,9 @@ export async function copyMeasurement(ctx: JobContext, task: CopyTask, throttle:
       writing.catch(() => undefined);
     };
     try {
-      for await (const piece of response.body) {
-        rest += decoder.write(piece as Buffer);
-        let newline = rest.indexOf('\n');
-        while (newline !== -1) {
-          const text = rest.slice(0, newline);
-          rest = rest.slice(newline + 1);
-          newline = rest.indexOf('\n');
-          if (text.trim() === '') continue;
-          const chunk = parseChunk(text);
-          const error = chunk.error ?? chunk.results?.find((r) => r.error !== undefined)?.error;
-          if (error !== undefined) throw new Error(`${source.name}: copying ${db}.${rp}.${measurement}: ${error}`);
-          for (const result of chunk.results ?? []) for (const series of result.series ?? []) seriesLines(series, types, pending);
-          if (pending.length >= batchLines) await flush();
-        }
+      for await (const chunk of answerChunks(response.body, parseChunk)) {
+        for (const series of chunkSeries(chunk, `${source.name}: copying ${db}.${rp}.${measurement}`)) seriesLines(series, types, pending);
+        if (pending.length >= batchLines) await flush();
       }
     } finally {
       if (!response.body.destroyed) response.body.destroy();

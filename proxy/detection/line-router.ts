@@ -6,7 +6,7 @@
 // (worker/detection/point-reader.ts). So a line handed over costs a hash, a lookup and a copy.
 import { parsePoint } from '../../worker/detection/point-parser.js';
 import type { RuleIndex } from './rule-index.js';
-import { seriesKey, shardOf } from './series-key.js';
+import { splitSeries } from './series-key.js';
 
 /** Where one series' lines go: the distinct shards of its curves, and the rules that make them. */
 export interface SeriesRoute {
@@ -61,7 +61,8 @@ export class LineRouter {
     for (let entry = first; entry !== undefined; entry = entry.next) if (sameBytes(entry.key, body, start, seriesEnd)) return entry.route;
     const series = body.toString('utf8', start, seriesEnd);
     // An escape in the series key: read it as influxd would (a line of it with a placeholder field).
-    const route = series.includes('\\') ? this.#describeEscaped(index, db, `${series} _=0`) : this.#describe(index, db, series);
+    const { measurement, tags } = series.includes('\\') ? parsePoint(`${series} _=0`) : splitSeries(series);
+    const route = this.#routeOf(index, db, measurement, tags);
     if (this.#cached >= SERIES_CACHE) {
       this.#cache.clear();
       this.#cached = 0;
@@ -73,33 +74,10 @@ export class LineRouter {
     return route;
   }
 
-  /** A series part without escapes: `measurement,k=v,…`. */
-  #describe(index: RuleIndex, db: string, series: string): SeriesRoute {
-    const parts = series.split(',');
-    const measurement = parts[0] as string;
-    const tags: [string, string][] = parts.slice(1).map((pair) => {
-      const eq = pair.indexOf('=');
-      return [pair.slice(0, eq), pair.slice(eq + 1)];
-    });
-    return this.#routeOf(index, db, measurement, tags);
-  }
-
-  #describeEscaped(index: RuleIndex, db: string, line: string): SeriesRoute {
-    const point = parsePoint(line);
-    return this.#routeOf(index, db, point.measurement, point.tags);
-  }
-
+  /** The distinct shards and rules of the curves the rules make of a series. */
   #routeOf(index: RuleIndex, db: string, measurement: string, tags: [string, string][]): SeriesRoute {
-    const rules = index.rulesFor(db, measurement);
-    if (rules === undefined) return NOWHERE;
-    const byName = Object.fromEntries(tags);
-    const shards = new Set<number>();
-    const names: string[] = [];
-    for (const compiled of rules) {
-      if (!compiled.matches(byName)) continue;
-      names.push(compiled.rule.name);
-      for (const field of compiled.fields) shards.add(shardOf(seriesKey(db, measurement, tags, field), this.#shards));
-    }
-    return names.length === 0 ? NOWHERE : { shards: [...shards], rules: names };
+    const curves = index.curves(db, measurement, tags, this.#shards);
+    if (curves.length === 0) return NOWHERE;
+    return { shards: [...new Set(curves.map((curve) => curve.shard))], rules: [...new Set(curves.map((curve) => curve.rule))] };
   }
 }

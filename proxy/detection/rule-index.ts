@@ -3,6 +3,15 @@
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
 import type { Rule } from '../../config/rule-schema.js';
 import { shardKey } from '../shard-key.js';
+import { seriesKey, shardOf } from './series-key.js';
+
+/** One curve a rule makes of a series: the rule, the field, the curve's series key and shard. */
+export interface Curve {
+  readonly rule: string;
+  readonly field: string;
+  readonly key: string;
+  readonly shard: number;
+}
 
 export interface CompiledRule {
   readonly rule: Rule;
@@ -53,6 +62,22 @@ export class RuleIndex {
 
   algorithmOf(name: string): string | undefined {
     return this.#byName.get(name)?.algorithm;
+  }
+
+  /** The curves the rules make of a series of `db` (the rules whose filter takes its tags, each field), over `shards` shards. */
+  curves(db: string, measurement: string, tags: readonly (readonly [string, string])[], shards: number): Curve[] {
+    const rules = this.rulesFor(db, measurement);
+    if (rules === undefined) return [];
+    const byName = Object.fromEntries(tags);
+    const curves: Curve[] = [];
+    for (const compiled of rules) {
+      if (!compiled.matches(byName)) continue;
+      for (const field of compiled.fields) {
+        const key = seriesKey(db, measurement, tags, field);
+        curves.push({ rule: compiled.rule.name, field, key, shard: shardOf(key, shards) });
+      }
+    }
+    return curves;
   }
 
   rulesFor(db: string, measurement: string): readonly CompiledRule[] | undefined {

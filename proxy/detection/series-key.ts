@@ -11,3 +11,13 @@ export function shardOf(key: string, shards: number): number {
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % shards;
 }
+
+/** A series key as sent, without escapes (`measurement,k=v,…`): its measurement and tags. */
+export function splitSeries(series: string): { measurement: string; tags: [string, string][] } {
+  const parts = series.split(',');
+  const tags = parts.slice(1).map((pair): [string, string] => {
+    const eq = pair.indexOf('=');
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  });
+  return { measurement: parts[0] as string, tags };
+}

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
 import type { Rule } from '../../config/rule-schema.js';
 import { seriesKey, shardOf } from '../../proxy/detection/series-key.js';
+import { answerChunks, chunkSeries, type AnswerChunk, type AnswerSeries } from '../../proxy/chunked-answer.js';
 import { quoteIdent, quoteLiteral } from '../../proxy/influxql-tokens.js';
 import { CurveHistory, type BucketRing } from './curve-history.js';
 import { historyPlan, recentPoints, type HistoryPlan } from './history-plan.js';
@@ -43,8 +44,8 @@ class RuleHistory {
   /** After a failed query: no new one before this time (ms). */
   retryAt = 0;
 
-  constructor(rule: Rule, plan: HistoryPlan) {
-    this.algorithm = JSON.stringify(rule.algorithm);
+  constructor(rule: Rule, algorithm: string, plan: HistoryPlan) {
+    this.algorithm = algorithm;
     this.plan = plan;
     this.matches = tagMatcher(parseTagFilter(rule.filter));
     this.loadedUntil = plan.windows.map(() => -Infinity);
@@ -58,11 +59,7 @@ interface Load {
   readonly to: number;
 }
 
-interface Series {
-  readonly tags?: Record<string, string>;
-  readonly columns: string[];
-  readonly values: (number | string | boolean | null)[][];
-}
+type Series = AnswerSeries<number | string | boolean | null>;
 
 const RETRY_MS = 5000;
 
@@ -70,6 +67,8 @@ export class HistoryLoader {
   readonly #options: HistoryLoaderOptions;
   readonly #log: Logger;
   readonly #rules = new Map<string, RuleHistory>();
+  readonly #byRule = new WeakMap<Rule, RuleHistory | null>();
+  readonly #algorithms = new WeakMap<Rule, string>();
   /** Streaming rules whose curves' recent points were loaded since the last shard was taken over (by algorithm). */
   readonly #recentLoaded = new Map<string, string>();
   readonly #recentLoading = new Map<string, Promise<void>>();
@@ -169,13 +168,31 @@ export class HistoryLoader {
 
   /** The rule's history (a new one when its algorithm changed), or null when its algorithm has no plan. */
   #history(rule: Rule): RuleHistory | null {
+    // Asked for every point: answered from the rule object once it was seen (a changed rule is a new object).
+    const seen = this.#byRule.get(rule);
+    if (seen !== undefined && (seen === null || this.#rules.get(rule.name) === seen)) return seen;
+    const algorithm = this.#algorithm(rule);
     const existing = this.#rules.get(rule.name);
-    if (existing !== undefined && existing.algorithm === JSON.stringify(rule.algorithm)) return existing;
-    const plan = historyPlan(rule);
-    if (plan === null) return null;
-    const history = new RuleHistory(rule, plan);
-    this.#rules.set(rule.name, history);
+    let history: RuleHistory | null = existing !== undefined && existing.algorithm === algorithm ? existing : null;
+    if (history === null) {
+      const plan = historyPlan(rule);
+      if (plan !== null) {
+        history = new RuleHistory(rule, algorithm, plan);
+        this.#rules.set(rule.name, history);
+      }
+    }
+    this.#byRule.set(rule, history);
     return history;
+  }
+
+  /** The rule's algorithm as JSON (what a history, or a start from the cluster, was made for). */
+  #algorithm(rule: Rule): string {
+    let algorithm = this.#algorithms.get(rule);
+    if (algorithm === undefined) {
+      algorithm = JSON.stringify(rule.algorithm);
+      this.#algorithms.set(rule, algorithm);
+    }
+    return algorithm;
   }
 
   async #load(rule: Rule, history: RuleHistory, load: Load): Promise<void> {
@@ -208,27 +225,12 @@ export class HistoryLoader {
     this.queries++;
     let points = 0;
     let series = 0;
-    const decoder = new TextDecoder();
-    let rest = '';
-    const read = (line: string): void => {
-      if (line.trim() === '') return;
-      const chunk = JSON.parse(line) as { results?: { series?: Series[]; error?: string }[]; error?: string };
-      const error = chunk.error ?? chunk.results?.find((result) => result.error !== undefined)?.error;
-      if (error !== undefined) throw new Error(`${q}: ${error}`);
-      for (const result of chunk.results ?? []) {
-        for (const s of result.series ?? []) {
-          series++;
-          points += take(s);
-        }
+    for await (const chunk of answerChunks(response.body, (text) => JSON.parse(text) as AnswerChunk<number | string | boolean | null>)) {
+      for (const s of chunkSeries(chunk, q)) {
+        series++;
+        points += take(s);
       }
-    };
-    for await (const bytes of response.body) {
-      const text = rest + decoder.decode(bytes as Uint8Array, { stream: true });
-      const lines = text.split('\n');
-      rest = lines.pop() as string;
-      for (const line of lines) read(line);
     }
-    read(rest + decoder.decode());
     this.pointsLoaded += points;
     return { series, points, ms: Math.round(performance.now() - started) };
   }
@@ -241,8 +243,9 @@ export class HistoryLoader {
    */
   ensureRecent(rule: Rule, before: number): Promise<void> | null {
     const length = recentPoints(rule);
-    const algorithm = JSON.stringify(rule.algorithm);
-    if (length === 0 || this.#recentLoaded.get(rule.name) === algorithm) return null;
+    if (length === 0) return null;
+    const algorithm = this.#algorithm(rule);
+    if (this.#recentLoaded.get(rule.name) === algorithm) return null;
     const loading = this.#recentLoading.get(rule.name);
     if (loading !== undefined) return loading;
     const generation = this.#generation;

@@ -4,8 +4,8 @@
 // rules make of it (per database), so a line of a known series costs a pass over its fields and a
 // number or two; a line with escapes or quotes is read fully (point-parser). A string field may hold
 // a newline: a line with a quote ends at the first newline outside a string.
-import type { RuleIndex } from '../../proxy/detection/rule-index.js';
-import { seriesKey, shardOf } from '../../proxy/detection/series-key.js';
+import type { Curve, RuleIndex } from '../../proxy/detection/rule-index.js';
+import { splitSeries } from '../../proxy/detection/series-key.js';
 import { timestampMs } from '../../proxy/line-protocol.js';
 import { parsePoint } from './point-parser.js';
 
@@ -14,7 +14,7 @@ export type DetectionPoint = [string, string, number, number];
 
 /** What the rules make of one series: per field, the curves (rule, series key, shard) it feeds. */
 interface SeriesTargets {
-  readonly fields: Map<string, { rule: string; key: string; shard: number }[]>;
+  readonly fields: Map<string, Curve[]>;
   /** The shards of all its curves. */
   readonly shards: ReadonlySet<number>;
 }
@@ -180,44 +180,25 @@ export class PointReader {
 
   /** What the rules make of a series (measurement and tags as sent, without escapes). */
   #describe(index: RuleIndex, db: string, head: string): SeriesTargets {
-    const parts = head.split(',');
-    const measurement = parts[0] as string;
-    const fields = new Map<string, { rule: string; key: string; shard: number }[]>();
-    const rules = index.rulesFor(db, measurement);
-    if (rules === undefined) return { fields, shards: new Set() };
-    const tagPairs: [string, string][] = parts.slice(1).map((pair) => {
-      const eq = pair.indexOf('=');
-      return [pair.slice(0, eq), pair.slice(eq + 1)];
-    });
-    const tags = Object.fromEntries(tagPairs);
-    for (const compiled of rules) {
-      if (!compiled.matches(tags)) continue;
-      for (const field of compiled.fields) {
-        const key = seriesKey(db, measurement, tagPairs, field);
-        const list = fields.get(field) ?? [];
-        list.push({ rule: compiled.rule.name, key, shard: shardOf(key, this.#shards) });
-        fields.set(field, list);
-      }
+    const { measurement, tags } = splitSeries(head);
+    const fields = new Map<string, Curve[]>();
+    const shards = new Set<number>();
+    for (const curve of index.curves(db, measurement, tags, this.#shards)) {
+      fields.set(curve.field, [...(fields.get(curve.field) ?? []), curve]);
+      shards.add(curve.shard);
     }
-    return { fields, shards: new Set([...fields.values()].flatMap((list) => list.map((target) => target.shard))) };
+    return { fields, shards };
   }
 
   /** A line with escapes or quotes (a string may hold a newline): read fully; returns where it ends. */
   #readSlowly(index: RuleIndex, db: string, precision: string, lines: string, start: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): number {
     const end = quotedLineEnd(lines, start);
     const point = parsePoint(lines.slice(start, end).trimEnd());
-    const rules = index.rulesFor(db, point.measurement);
-    if (rules === undefined) return end;
-    const tags = Object.fromEntries(point.tags);
+    const values = new Map(point.fields);
     const time = point.timestamp === null ? receivedAt : timestampMs(point.timestamp, precision);
-    for (const compiled of rules) {
-      if (!compiled.matches(tags)) continue;
-      for (const [field, value] of point.fields) {
-        if (!compiled.fields.has(field)) continue;
-        const key = seriesKey(db, point.measurement, point.tags, field);
-        const shard = shardOf(key, this.#shards);
-        if (only < 0 || shard === only) emit(shard, [compiled.rule.name, key, time, value]);
-      }
+    for (const curve of index.curves(db, point.measurement, point.tags, this.#shards)) {
+      const value = values.get(curve.field);
+      if (value !== undefined && (only < 0 || curve.shard === only)) emit(curve.shard, [curve.rule, curve.key, time, value]);
     }
     return end;
   }
