@@ -1,19 +1,24 @@
 // `npm run bench:detect`: what detection costs and how much one worker process checks.
 //   A. Per algorithm, in this process: CPU µs per point of a calibrated detector, and heap bytes per
 //      curve (calibrated state).
-//   B. The write path: the same write load through a proxy with and without rules matching every
-//      point (the cost the proxy pays to hand points to detection; target ≤ 10%), no worker running,
-//      so the two cores are the proxy's, influxd's, Redis's and the load generator's, as without rules.
+//   B. The write path: the same write load through one proxy, in turns (`rounds` rounds of `seconds`
+//      each way, ABBA), to a database no rule looks at and to one whose rules match every point (the
+//      cost the proxy pays to hand points to detection; target ≤ 10%), no worker running, so the two
+//      cores are the proxy's, influxd's, Redis's and the load generator's either way.
 //   C. The points queued in B, judged by one worker process started afterwards: points/s until every
 //      shard queue is empty, and the worker's CPU µs per point. Then end to end: the same load with
-//      the worker running, points/s from the proxy through the queues to a decision, and the lag.
+//      the worker running (2 × `seconds`), points/s from the proxy through the queues to a decision,
+//      and the lag.
 //   D. Capacity at a 1-minute cadence: a pass over N calibrated SPOT curves, one point each, in this
 //      process; the curves one process keeps checking is what fits in 60 s of one core and in memory.
 //   E. The same for Metis value detection: N curves with today's, yesterday's and last week's windows
 //      in memory as a worker keeps them (curve-history.ts), one point each per pass.
-//   npm run bench:detect -- [--seconds 10] [--curves 1000000] [--metis-curves 100000] [--parts abcde]
+//   B and C run with detection's queues in a Redis of their own without persistence (detection.redisUrl;
+//   `--queues shared`: in the main Redis, whose append-only file then takes every batch).
+//   npm run bench:detect -- [--seconds 5] [--rounds 4] [--queues own|shared] [--curves 1000000] [--metis-curves 100000] [--parts abcde]
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ruleSchema, type Rule } from '../config/rule-schema.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
@@ -21,6 +26,7 @@ import { DETECTION_QUEUE } from '../proxy/detection/detection-tap.js';
 import { CurveHistory } from '../worker/detection/curve-history.js';
 import { historyPlan, type HistoryPlan } from '../worker/detection/history-plan.js';
 import { judgeWithHistory, newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
+import { startRedis } from '../deploy/local/redis-server.js';
 import { BenchCluster, MEASUREMENTS, commandCpuSeconds, cpuSeconds, machineCpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
 
 const ALGORITHMS = [
@@ -196,36 +202,76 @@ async function queuedBacklog(redisUrl: string, prefix: string, shards: number): 
   return total;
 }
 
-async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Promise<string> {
+/** One side of part B: its loads' points and seconds, and the CPU it took. */
+interface Side {
+  points: number;
+  seconds: number;
+  cpu: CpuUse;
+  readonly rates: number[];
+}
+
+const emptySide = (): Side => ({ points: 0, seconds: 0, cpu: { proxy: 0, redis: 0, influxd: 0, machine: 0 }, rates: [] });
+
+function addCpu(side: Side, after: CpuUse, before: CpuUse): void {
+  const cpu = side.cpu;
+  side.cpu = { proxy: cpu.proxy + after.proxy - before.proxy, redis: cpu.redis + after.redis - before.redis, influxd: cpu.influxd + after.influxd - before.influxd, machine: cpu.machine + after.machine - before.machine };
+}
+
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/**
+ * `queues`: `shared`, detection's queues in the Redis that keeps the replay buffers (append-only file on,
+ * as the local cluster runs it); `own`, in a Redis of their own without persistence (detection.redisUrl).
+ */
+async function partsBC(cluster: BenchCluster, seconds: number, rounds: number, queues: 'shared' | 'own', base: bigint): Promise<string> {
+  const queueRedis = queues === 'own' ? await startRedis({ dir: join(cluster.dir, 'redis-detection'), extraArgs: ['--appendonly', 'no'] }) : cluster.redis;
   const shards = 16;
   const db = 'bench_detect';
+  const plainDb = 'bench_plain';
   await cluster.createDatabase(db);
-  await cluster.createDatabase('warmup');
+  await cluster.createDatabase(plainDb);
   const rules = Array.from({ length: MEASUREMENTS }, (_, i) => ({ name: `m${i}`, db, measurement: `m${i}`, fields: ['v'], algorithm: { type: 'spot', calibration: 100 } }));
-  // B without rules
-  const plain = await cluster.startProxy([['a']], '1', {});
-  runGenerator(plain.url, '/write?db=warmup', LOAD, 2, 1_500_000_000_000_000_000n);
-  const plainCpu = cpuUse(plain.proc.child.pid as number);
-  const without = runGenerator(plain.url, `/write?db=${db}`, LOAD, seconds, base);
-  const plainUse = perPoint(cpuUse(plain.proc.child.pid as number), plainCpu, without.acknowledged);
-  process.stderr.write(`B without rules: CPU µs/point ${JSON.stringify(plainUse)}\n`);
-  await plain.proc.stop();
-  // B with rules matching every point, and C: a worker judging them
-  const proxy = await cluster.startProxy([['a']], '1', { admin: { token: TOKEN }, rules, detection: { shards } });
+  // B: one proxy; the same load in turns to a database no rule looks at and to one whose rules match
+  // every point (ABBA order, so a machine slowing down or speeding up weighs on both alike).
+  const proxy = await cluster.startProxy([['a']], '1', { admin: { token: TOKEN }, rules, detection: { shards, redisUrl: queues === 'own' ? queueRedis.url : '' } });
   const port = new URL(proxy.url).port;
+  const pid = proxy.proc.child.pid as number;
   let worker: ReturnType<BenchCluster['startWorker']> | null = null;
   try {
     await sleep(1500);
-    runGenerator(proxy.url, '/write?db=warmup', LOAD, 2, 1_500_000_000_000_000_000n);
+    // Warm-up (its points are queued too: the worker of part C judges them).
     const queuedBefore = await metric(proxy.url, 'influxring_detection_points_queued_total', '');
-    const cpuBefore = cpuUse(proxy.proc.child.pid as number);
-    const withRules = runGenerator(proxy.url, `/write?db=${db}`, LOAD, seconds, base + 10_000_000_000_000n);
-    const rulesUse = perPoint(cpuUse(proxy.proc.child.pid as number), cpuBefore, withRules.acknowledged);
-    process.stderr.write(`B with rules: CPU µs/point ${JSON.stringify(rulesUse)}\n`);
+    runGenerator(proxy.url, `/write?db=${plainDb}`, LOAD, 2, 1_500_000_000_000_000_000n);
+    runGenerator(proxy.url, `/write?db=${db}`, LOAD, 2, 1_500_000_000_000_000_000n);
+    const plain = emptySide();
+    const watched = emptySide();
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? [false, true] : [true, false];
+      for (const withRules of order) {
+        const side = withRules ? watched : plain;
+        const before = cpuUse(pid);
+        const run = runGenerator(proxy.url, `/write?db=${withRules ? db : plainDb}`, LOAD, seconds, base + BigInt(round) * 10_000_000_000_000n);
+        // The CPU after what the load left to do (batches handed over after the last answer), not in the next turn.
+        await sleep(1000);
+        addCpu(side, cpuUse(pid), before);
+        side.points += run.acknowledged;
+        side.seconds += run.elapsed;
+        side.rates.push(run.acknowledged / run.elapsed);
+      }
+    }
+    const roundRatios = watched.rates.map((rate, i) => rate / (plain.rates[i] as number));
+    const ratio = median(roundRatios);
+    const plainUse = perPoint(plain.cpu, emptySide().cpu, plain.points);
+    const rulesUse = perPoint(watched.cpu, emptySide().cpu, watched.points);
+    process.stderr.write(`B rounds: ${roundRatios.map((r) => r.toFixed(2)).join(' ')}; CPU µs/point without ${JSON.stringify(plainUse)}, with ${JSON.stringify(rulesUse)}\n`);
     await sleep(1000);
     const queued = (await metric(proxy.url, 'influxring_detection_points_queued_total', '')) - queuedBefore;
     const skipped = await metric(proxy.url, 'influxring_detection_points_skipped_total', '');
-    const redisUrl = cluster.redis.url;
+    const redisUrl = queueRedis.url;
     const prefix = `bench${port}`;
     // C: one worker judges the backlog.
     worker = cluster.startWorker(proxy, { INFLUXRING_DETECTION_PROXY_URL: `http://127.0.0.1:${port}` });
@@ -240,7 +286,7 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
     // End to end: the load again, the worker running: from the proxy through the queues to a decision.
     const queuedBeforeLive = await metric(proxy.url, 'influxring_detection_points_queued_total', '');
     const liveStarted = performance.now();
-    const live = runGenerator(proxy.url, `/write?db=${db}`, LOAD, seconds, base + 20_000_000_000_000n);
+    const live = runGenerator(proxy.url, `/write?db=${db}`, LOAD, 2 * seconds, base + BigInt(rounds + 1) * 10_000_000_000_000n);
     const loadEnded = performance.now();
     await sleep(500);
     backlog = await queuedBacklog(redisUrl, prefix, shards);
@@ -252,17 +298,16 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
     const lagSeconds = (performance.now() - loadEnded) / 1000;
     const liveQueued = (await metric(proxy.url, 'influxring_detection_points_queued_total', '')) - queuedBeforeLive;
     process.stderr.write(`F: ${Math.round(live.acknowledged / live.elapsed)} points/s written, ${liveQueued} judged in ${liveSeconds.toFixed(1)} s (last queue empty ${lagSeconds.toFixed(1)} s after the load)\n`);
-    const ratio = withRules.acknowledged / withRules.elapsed / (without.acknowledged / without.elapsed);
-    process.stderr.write(`B: ${Math.round(without.acknowledged / without.elapsed)} vs ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s (${ratio.toFixed(2)}×); C: ${queued} queued, drained in ${drainedSeconds.toFixed(1)} s\n`);
+    process.stderr.write(`B: ${Math.round(plain.points / plain.seconds)} vs ${Math.round(watched.points / watched.seconds)} points/s (median of rounds ${ratio.toFixed(2)}×); C: ${queued} queued, drained in ${drainedSeconds.toFixed(1)} s\n`);
     return [
-      '| write load (1 node, proxy 1 process) | without rules | with a rule matching every point | × | points queued | skipped |',
-      '|---|---|---|---|---|---|',
-      `| ${LOAD.name}, ${seconds} s | ${Math.round(without.acknowledged / without.elapsed)} points/s | ${Math.round(withRules.acknowledged / withRules.elapsed)} points/s | ${ratio.toFixed(2)}× | ${queued} | ${skipped} |`,
+      `| write load (1 node, proxy 1 process; ${rounds} rounds of ${seconds} s each way, ABBA; detection queues: ${queues === 'own' ? 'a Redis of their own, no persistence' : 'the main Redis, append-only file on'}) | to a database no rule looks at | to one whose rules match every point | × (median of the rounds) | × per round | points queued | skipped |`,
+      '|---|---|---|---|---|---|---|',
+      `| ${LOAD.name} | ${Math.round(plain.points / plain.seconds)} points/s | ${Math.round(watched.points / watched.seconds)} points/s | ${ratio.toFixed(2)}× | ${roundRatios.map((r) => r.toFixed(2)).join(', ')} | ${queued} | ${skipped} |`,
       '',
       '| CPU µs per acknowledged point | proxy | redis-server | influxd | whole machine |',
       '|---|---|---|---|---|',
-      `| without rules | ${plainUse.proxy} | ${plainUse.redis} | ${plainUse.influxd} | ${plainUse.machine} |`,
-      `| with rules | ${rulesUse.proxy} | ${rulesUse.redis} | ${rulesUse.influxd} | ${rulesUse.machine} |`,
+      `| no rule | ${plainUse.proxy} | ${plainUse.redis} | ${plainUse.influxd} | ${plainUse.machine} |`,
+      `| rules matching every point | ${rulesUse.proxy} | ${rulesUse.redis} | ${rulesUse.influxd} | ${rulesUse.machine} |`,
       '',
       '| one worker process judging the queued points (SPOT calibrated on a curve\'s first 100 points, 16 shards) | value |',
       '|---|---|',
@@ -279,12 +324,17 @@ async function partsBC(cluster: BenchCluster, seconds: number, base: bigint): Pr
   } finally {
     await worker?.stop();
     await proxy.proc.stop();
+    if (queueRedis !== cluster.redis) await queueRedis.stop();
     await query(cluster.node('a').url, `DROP DATABASE "${db}"`);
+    await query(cluster.node('a').url, `DROP DATABASE "${plainDb}"`);
   }
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(option('seconds', '10'));
+  const seconds = Number(option('seconds', '5'));
+  const rounds = Number(option('rounds', '4'));
+  const queues = option('queues', 'own');
+  if (queues !== 'own' && queues !== 'shared') throw new Error('--queues is own or shared');
   const curves = Number(option('curves', '1000000'));
   const metisCurves = Number(option('metis-curves', '100000'));
   const parts = option('parts', 'abcde');
@@ -295,7 +345,7 @@ async function main(): Promise<void> {
   if (parts.includes('b') || parts.includes('c')) {
     const cluster = await BenchCluster.start();
     try {
-      bc = await partsBC(cluster, seconds, 1_700_000_000_000_000_000n);
+      bc = await partsBC(cluster, seconds, rounds, queues, 1_700_000_000_000_000_000n);
     } finally {
       await cluster.stop();
     }

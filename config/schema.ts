@@ -86,6 +86,7 @@ export const configSchema = z
       .describe('Detection rules. They seed the rules in Redis on the first start; from then on the rules in Redis (changed with the admin API, `/admin/rules`) are the ones used.'),
     detection: z
       .object({
+        redisUrl: z.string().prefault('').describe('A standalone Redis (`redis://[:password@]host:port[/db]`) for detection\'s queues, batches, leases and curve states, apart from the one that keeps the replay buffers (empty: that one, `redis`). It may run without persistence: what a restart loses there is skipped detection, curves then start again from the cluster.'),
         shards: positiveInt.max(1024).prefault(16).describe('Detection shards: each series belongs to one (a hash of its key), each shard is one queue, owned by one worker at a time.'),
         flushInterval: duration.prefault('200ms').describe('How long a proxy gathers the points of a shard before handing them to its queue.'),
         batchPoints: positiveInt.prefault(5000).describe('Points of a shard that make a proxy hand them over at once.'),

@@ -44,6 +44,12 @@ export function createRedis(config: Config['redis'], connectionName: string, use
   return new Redis(config.url, common);
 }
 
+/** Where detection's queues, batches, leases and curve states are: `detection.redisUrl`, else the main Redis. */
+export function detectionRedisConfig(config: Pick<Config, 'redis' | 'detection'>): Config['redis'] {
+  const url = config.detection.redisUrl;
+  return url === '' ? config.redis : { ...config.redis, mode: 'standalone', url };
+}
+
 /** Resolves when the client is ready, or after `timeoutMs` (Redis may come later; writes go on). */
 export async function waitForRedis(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return true;

@@ -12,7 +12,7 @@ import { sendV1Error, sendV2Error } from './http-errors.js';
 import { KnownDatabases } from './known-databases.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { createRedis, waitForRedis, type RedisClient } from './redis.js';
+import { createRedis, detectionRedisConfig, waitForRedis, type RedisClient } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { Replayer } from './replayer.js';
@@ -103,7 +103,7 @@ export async function createProxy(config: Config, options: ProxyOptions = {}): P
     await rules.seed(config.rules).catch((err: Error) => log.warn({ err: err.message }, 'cannot seed the detection rules in Redis'));
   }
   // Detection's queues get their own connection, failing fast like the main one: a write never waits.
-  const detectionRedis = createRedis(config.redis, `influxring-proxy-detection-${process.pid}`);
+  const detectionRedis = createRedis(detectionRedisConfig(config), `influxring-proxy-detection-${process.pid}`);
   detectionRedis.on('error', () => undefined);
   const tap = new DetectionTap(config.detection, detectionRedis, keys, metrics, log);
   const router = new WriteRouter(cluster, known, metrics, config, tap);

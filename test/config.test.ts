@@ -81,6 +81,7 @@ describe('defaults', () => {
       query: { timeout: 60_000, maxMergeBytes: 256 * 1024 * 1024 },
       rules: [],
       detection: {
+        redisUrl: '',
         shards: 16,
         flushInterval: 200,
         batchPoints: 5000,

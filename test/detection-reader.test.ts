@@ -6,6 +6,7 @@
 // rule set is not answered from the old cache.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
+import { viewOf } from '../proxy/detection/byte-words.js';
 import { batchSegments, PendingBatch } from '../proxy/detection/detection-batch.js';
 import { LineRouter } from '../proxy/detection/line-router.js';
 import { scanLines } from '../proxy/line-protocol.js';
@@ -17,15 +18,16 @@ const rule = (name: string, extra: Record<string, unknown> = {}): ReturnType<typ
   ruleSchema.parse({ name, db: 'demo', measurement: 'cpu', fields: ['v', 'n'], algorithm: { type: 'spot' }, ...extra });
 
 /** The points of a write body each shard's worker judges, the lines routed as the proxy routes them. */
-function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8), router = new LineRouter(8), db = 'demo'): [number, DetectionPoint][] {
+function read(index: RuleIndex, body: string, precision = 'n', reader = new PointReader(8), router = new LineRouter(8), db = 'demo', capacity?: number): [number, DetectionPoint][] {
   const buf = Buffer.from(body);
+  const view = viewOf(buf);
   const batches = new Map<number, PendingBatch>();
   scanLines(buf, { precision, maxLineBytes: 1 << 20 }, {
     line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
-      const { shards, rules } = router.route(index, db, buf, start, seriesEnd);
+      const { shards, rules } = router.route(index, db, buf, view, start, seriesEnd);
       for (const shard of shards) {
-        const batch = batches.get(shard) ?? new PendingBatch();
-        batch.add(db, precision, 1_700_000_000_123, buf, start, end, rules);
+        const batch = batches.get(shard) ?? new PendingBatch(capacity);
+        batch.add(db, precision, 1_700_000_000_123, buf, view, start, end, rules);
         batches.set(shard, batch);
       }
     },
@@ -68,6 +70,15 @@ describe('reading writes into detection points', () => {
     expect(escaped).toEqual([[shardOf('demo/cpu load,host=a,b,zone=x=y#v', 8), ['r1', 'demo/cpu load,host=a,b,zone=x=y#v', 1_700_000_000_000, 2]]]);
   });
 
+  it('a batch that outgrows its first buffer keeps every line whole, whatever its length', () => {
+    // Lines of every length mod 4 (the bytes are copied four at a time), far more than the 1 KB first buffer.
+    const lines = Array.from({ length: 2000 }, (_, i) => `cpu,host=h${i % 37}${'x'.repeat(i % 7)} v=${i} ${1_700_000_000_000_000_000 + i * 1_000_000_000}`);
+    const points = read(index, lines.join('\n'), 'n', new PointReader(8), new LineRouter(8), 'demo', 1024);
+    expect(points).toHaveLength(2000);
+    const byKey = new Map(points.map(([, p]) => [`${p[1]}@${p[2]}`, p[3]]));
+    lines.forEach((_, i) => expect(byKey.get(`demo/cpu,host=h${i % 37}${'x'.repeat(i % 7)}#v@${1_700_000_000_000 + i * 1000}`)).toBe(i));
+  });
+
   it('converts each precision to milliseconds, and takes the receive time for a line without one', () => {
     const at = (body: string, precision: string): number => (read(index, body, precision)[0]?.[1][2] as number);
     expect(at('cpu v=1 1700000000000000000', 'n')).toBe(1_700_000_000_000);
@@ -99,9 +110,9 @@ describe('reading writes into detection points', () => {
     for (const [w, body] of writes.entries()) {
       scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
         line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
-          const { shards, rules } = router.route(index, 'demo', body, start, seriesEnd);
+          const { shards, rules } = router.route(index, 'demo', body, viewOf(body), start, seriesEnd);
           expect(shards).toContain(shardOf('demo/cpu#v', 4));
-          batch.add('demo', 'n', 1000 + w, body, start, end, rules);
+          batch.add('demo', 'n', 1000 + w, body, viewOf(body), start, end, rules);
         },
         invalid: () => undefined,
       });
@@ -126,7 +137,7 @@ describe('reading writes into detection points', () => {
     const routed = (router: LineRouter, body: Buffer): string[] => {
       const out: string[] = [];
       scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
-        line: (start, _end, _m, _t, seriesEnd) => out.push(router.route(index, 'demo', body, start, seriesEnd).shards.join(',')),
+        line: (start, _end, _m, _t, seriesEnd) => out.push(router.route(index, 'demo', body, viewOf(body), start, seriesEnd).shards.join(',')),
         invalid: () => undefined,
       });
       return out;

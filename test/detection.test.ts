@@ -6,11 +6,13 @@
 // points in the cluster (one bulk query); two workers share the shards and one killed with SIGKILL hands its
 // shards (and its curves' learned state) to the other; a removed rule stops; with Redis down writes
 // still succeed and the skipped points are counted.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ruleSchema, type Rule } from '../config/rule-schema.js';
+import { startRedis } from '../deploy/local/redis-server.js';
 import { RedisKeys } from '../proxy/redis-keys.js';
 import { newSeriesState, observe } from '../worker/detection/series-detector.js';
 import { admin, ADMIN_TOKEN } from './helpers/admin.js';
@@ -250,6 +252,45 @@ describe('detection', () => {
       writing = false;
       await live;
       redis.disconnect();
+    }
+  });
+
+  it('with detection.redisUrl, the queues, batches, leases and curve states are in that Redis (none in the main one), and with it down writes still succeed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'influxring-detect-redis-'));
+    const queues = await startRedis({ dir, extraArgs: ['--appendonly', 'no'] });
+    const own = new Redis(queues.port, '127.0.0.1');
+    let main: Redis | null = null;
+    try {
+      const c = await startDetecting({ detection: { shards: 4, flushInterval: 50, leaseTtl: 2000, checkpointInterval: 300, redisUrl: queues.url } });
+      t.startWorker(c);
+      expect((await admin(c.url, 'PUT', '/admin/rules/temp-spot', RULE)).status).toBe(201);
+      const values = curve(600, [450]);
+      expect(expectedAnomalies(ruleSchema.parse({ ...RULE, name: 'temp-spot' }), values)).toEqual([450]);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await writeCurve(c.url, 'a', values);
+      await waitUntil('1 anomaly', async () => (await anomalies(c.url, 'temp-spot')).length >= 1, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect((await anomalies(c.url, 'temp-spot')).map((a) => (a.time - START) / MINUTE)).toEqual([450]);
+      const keys = new RedisKeys('irx');
+      await waitUntil('the curve state saved', async () => (await own.hkeys(keys.detectionState(0))).length + (await own.hkeys(keys.detectionState(1))).length + (await own.hkeys(keys.detectionState(2))).length + (await own.hkeys(keys.detectionState(3))).length === 1, 10_000);
+      const detectionKeys = (await own.keys('*')).filter((key) => key.includes('{detect:'));
+      expect(detectionKeys.some((key) => key.endsWith(':lease'))).toBe(true);
+      expect(Object.keys(await own.hgetall(keys.detectionWorkers()))).toHaveLength(1);
+      main = new Redis(c.redis.port, '127.0.0.1');
+      const inMain = await main.keys('*');
+      expect(inMain.filter((key) => key.includes('{detect:') || key === keys.detectionWorkers())).toEqual([]);
+      expect(inMain.some((key) => key.includes('rule'))).toBe(true);
+      // that Redis down: writes go on, their points for detection are skipped and counted
+      own.disconnect();
+      await queues.stop();
+      await writeCurve(c.url, 'a', curve(200, []), 600);
+      await waitUntil('points skipped', async () => (await metric(c.url, 'influxring_detection_points_skipped_total', { reason: 'redis' })) >= 200, 10_000);
+      expect(await selectRows(c.nodes[0]?.[0]?.url as string, 'SELECT COUNT(v) FROM temp', { db: 'demo' })).toMatchObject([{ count: 800 }]);
+    } finally {
+      main?.disconnect();
+      own.disconnect();
+      await queues.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

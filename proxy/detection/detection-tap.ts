@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.js';
 import type { RedisClient } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { RuleStore } from '../rule-store.js';
+import { viewOf } from './byte-words.js';
 import { PendingBatch, type DetectionBatch } from './detection-batch.js';
 import type { WriteWatch } from '../write-router.js';
 import { LineRouter } from './line-router.js';
@@ -34,6 +35,8 @@ export class DetectionTap implements WriteWatch {
   readonly #log: Logger;
   readonly #queues = new Map<number, Queue<DetectionBatch>>();
   readonly #pending = new Map<number, PendingBatch>();
+  /** Per shard, the bytes of its last batch: the next one starts with room for as many. */
+  readonly #lastBytes = new Map<number, number>();
   #pendingPoints = 0;
   /** Names this tap's batches (with a sequence number): unique across proxy processes. */
   readonly #id = randomBytes(6).toString('hex');
@@ -76,10 +79,11 @@ export class DetectionTap implements WriteWatch {
   #route(index: RuleIndex, db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
     const limit = this.#config.maxPendingPoints;
     let skipped = 0;
+    const view = viewOf(body);
     for (let l = 0; l < lines.length; l += 3) {
       const start = lines[l] as number;
       const end = lines[l + 1] as number;
-      const { shards, rules } = this.#router.route(index, db, body, start, lines[l + 2] as number);
+      const { shards, rules } = this.#router.route(index, db, body, view, start, lines[l + 2] as number);
       for (let s = 0; s < shards.length; s++) {
         if (this.#pendingPoints >= limit) {
           skipped++;
@@ -88,10 +92,10 @@ export class DetectionTap implements WriteWatch {
         const shard = shards[s] as number;
         let pending = this.#pending.get(shard);
         if (pending === undefined) {
-          pending = new PendingBatch();
+          pending = new PendingBatch(this.#lastBytes.get(shard));
           this.#pending.set(shard, pending);
         }
-        pending.add(db, precision, receivedAt, body, start, end, rules);
+        pending.add(db, precision, receivedAt, body, view, start, end, rules);
         this.#pendingPoints++;
         if (pending.lines >= this.#config.batchPoints) this.#flush(shard);
       }
@@ -129,6 +133,7 @@ export class DetectionTap implements WriteWatch {
     if (pending === undefined) return;
     this.#pending.delete(shard);
     const lines = pending.lines;
+    this.#lastBytes.set(shard, pending.bytes + 1024);
     const key = this.#keys.detectionBatch(shard, `${this.#id}-${++this.#sequence}`);
     const { batch, payload } = pending.build(key);
     // The lines first, as bytes, then the job that names them: a job is only added once its lines are

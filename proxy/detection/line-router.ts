@@ -5,6 +5,7 @@
 // the worker owning a shard reads it and judges the curves that are its own
 // (worker/detection/point-reader.ts). So a line handed over costs a hash, a lookup and a copy.
 import { parsePoint } from '../../worker/detection/point-parser.js';
+import { sameRange, viewOf } from './byte-words.js';
 import type { RuleIndex } from './rule-index.js';
 import { splitSeries } from './series-key.js';
 
@@ -22,14 +23,9 @@ const SERIES_CACHE = 100_000;
 /** A cached series key (its bytes) and its route; entries whose bytes hash alike are chained. */
 interface Cached {
   readonly key: Buffer;
+  readonly view: DataView;
   readonly route: SeriesRoute;
   readonly next: Cached | undefined;
-}
-
-function sameBytes(key: Buffer, body: Buffer, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key[i] !== body[start + i]) return false;
-  return true;
 }
 
 export class LineRouter {
@@ -43,8 +39,8 @@ export class LineRouter {
     this.#shards = shards;
   }
 
-  /** The route of a line of database `db` whose series key is [start, seriesEnd) of `body`. */
-  route(index: RuleIndex, db: string, body: Buffer, start: number, seriesEnd: number): SeriesRoute {
+  /** The route of a line of database `db` whose series key is [start, seriesEnd) of `body` (`view`: a DataView of it). */
+  route(index: RuleIndex, db: string, body: Buffer, view: DataView, start: number, seriesEnd: number): SeriesRoute {
     if (this.#cacheIndex !== index) {
       this.#cache.clear();
       this.#cached = 0;
@@ -58,18 +54,19 @@ export class LineRouter {
     let hash = 0x811c9dc5;
     for (let i = start; i < seriesEnd; i++) hash = Math.imul(hash ^ (body[i] as number), 0x01000193);
     const first = byHash.get(hash);
-    for (let entry = first; entry !== undefined; entry = entry.next) if (sameBytes(entry.key, body, start, seriesEnd)) return entry.route;
+    for (let entry = first; entry !== undefined; entry = entry.next) if (sameRange(entry.key, entry.view, body, view, start, seriesEnd)) return entry.route;
     const series = body.toString('utf8', start, seriesEnd);
     // An escape in the series key: read it as influxd would (a line of it with a placeholder field).
     const { measurement, tags } = series.includes('\\') ? parsePoint(`${series} _=0`) : splitSeries(series);
     const route = this.#routeOf(index, db, measurement, tags);
+    const key = Buffer.from(body.subarray(start, seriesEnd));
     if (this.#cached >= SERIES_CACHE) {
       this.#cache.clear();
       this.#cached = 0;
       byHash = new Map();
       this.#cache.set(db, byHash);
-      byHash.set(hash, { key: Buffer.from(body.subarray(start, seriesEnd)), route, next: undefined });
-    } else byHash.set(hash, { key: Buffer.from(body.subarray(start, seriesEnd)), route, next: first });
+      byHash.set(hash, { key, view: viewOf(key), route, next: undefined });
+    } else byHash.set(hash, { key, view: viewOf(key), route, next: first });
     this.#cached++;
     return route;
   }

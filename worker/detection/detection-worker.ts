@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Rule } from '../../config/rule-schema.js';
 import type { Config } from '../../config/schema.js';
 import { quoteIdent } from '../../proxy/influxql-tokens.js';
-import { createRedis, type RedisClient } from '../../proxy/redis.js';
+import { createRedis, detectionRedisConfig, type RedisClient } from '../../proxy/redis.js';
 import { RedisKeys } from '../../proxy/redis-keys.js';
 import { RuleIndex } from '../../proxy/detection/rule-index.js';
 import { RuleStore } from '../../proxy/rule-store.js';
@@ -27,9 +27,14 @@ function anomalyProxyUrl(config: Config): string {
 }
 
 export function startDetectionWorker(config: Config, log: Logger): DetectionWorker {
+  // The rules and the anomalies are in the main Redis; the queues, batches, leases and curve states
+  // in detection's (detection.redisUrl; the same one unless set).
   const redis: RedisClient = createRedis(config.redis, `influxring-worker-detect-${process.pid}`);
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error (detection)'));
-  const connection = createRedis(config.redis, `influxring-worker-detect-queues-${process.pid}`, 'queue');
+  const own = config.detection.redisUrl !== '';
+  const detectRedis: RedisClient = own ? createRedis(detectionRedisConfig(config), `influxring-worker-detect-shards-${process.pid}`) : redis;
+  if (own) detectRedis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error (detection queues)'));
+  const connection = createRedis(detectionRedisConfig(config), `influxring-worker-detect-queues-${process.pid}`, 'queue');
   connection.on('error', () => undefined);
   const keys = new RedisKeys(config.redis.keyPrefix);
   const store = new RuleStore(redis, keys);
@@ -113,14 +118,14 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
 
   const counts = { judged: 0, unjudged: 0, 'no-rule': 0 };
   const leases = new ShardLeases(
-    redis,
+    detectRedis,
     keys,
     config.detection.shards,
     config.detection.leaseTtl,
     {
       async acquired(shard, token) {
         const processor = new ShardProcessor(shard, token, {
-          redis,
+          redis: detectRedis,
           connection,
           keys,
           rules: (names) => (names.every((name) => rules.has(name)) ? index : rulesFor(names)),
@@ -163,6 +168,7 @@ export function startDetectionWorker(config: Config, log: Logger): DetectionWork
       await sink.close();
       connection.disconnect();
       redis.disconnect();
+      if (own) detectRedis.disconnect();
     },
   };
 }
