@@ -20,6 +20,7 @@ export const EVAL_ALGORITHMS: readonly EvalAlgorithm[] = [
   { name: 'bispot (q 1e-3, onset 300)', algorithm: (calibration) => ({ type: 'bispot', q: 1e-3, calibration, onset: 300 }) },
   { name: 'bidspot (q 1e-3, depth 10, onset 300)', algorithm: (calibration) => ({ type: 'bidspot', q: 1e-3, depth: 10, calibration, onset: 300 }) },
   { name: 'robust (window 360, k 3.5, onset 300)', algorithm: () => ({ type: 'robust', window: 360, k: 3.5, onset: 300 }) },
+  { name: 'context (levels 4, maxContext 7, seasonal)', algorithm: (calibration) => ({ type: 'context', calibration }) },
 ];
 
 /** Per point: the score the NAB sweep thresholds, and whether the detector called it an anomaly. */

@@ -3,9 +3,11 @@
 // must find is computed here with the same pure functions, so the test knows exactly which points are
 // anomalies: a rule added through the admin API (no restart) finds exactly the injected spikes, one
 // webhook call within the cooldown; a rule added over existing data starts its curves from their last
-// points in the cluster (one bulk query); two workers share the shards and one killed with SIGKILL hands its
+// points in the cluster (one bulk query); a context-novelty rule finds a new shape where it starts;
+// two workers share the shards and one killed with SIGKILL hands its
 // shards (and its curves' learned state) to the other; a removed rule stops; with Redis down writes
-// still succeed and the skipped points are counted.
+// still succeed and the skipped points are counted; detection.redisUrl keeps the queues, batches,
+// leases and states out of the main Redis.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +131,37 @@ describe('detection', () => {
     await writeCurve(c.url, 'a', [500], 600);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await anomalies(c.url, 'temp-spot')).toHaveLength(2);
+  });
+
+  it('a context-novelty rule: a shape never seen in a recurring curve is found where it starts, as the pure function finds it; the curve state is saved as JSON', async () => {
+    const c = await startDetecting();
+    t.startWorker(c);
+    const algorithm = { type: 'context', calibration: 240 };
+    expect((await admin(c.url, 'PUT', '/admin/rules/temp-context', { ...RULE, algorithm })).status).toBe(201);
+    // a daily-like cycle of 24 points between 20 and 30, and from point 450 on a plateau at 60 for 10 points
+    const values = Array.from({ length: 600 }, (_, i) => (i >= 450 && i < 460 ? 60 : 20 + 10 * ((i % 24) / 24)));
+    const expected = expectedAnomalies(ruleSchema.parse({ ...RULE, name: 'temp-context', algorithm }), values);
+    expect(expected).toEqual([450]);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await writeCurve(c.url, 'a', values);
+    await waitUntil('1 anomaly', async () => (await anomalies(c.url, 'temp-context')).length >= 1, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const found = await anomalies(c.url, 'temp-context');
+    expect(found.map((a) => [(a.time - START) / MINUTE, a.value])).toEqual([[450, 60]]);
+    const redis = new Redis(c.redis.port, '127.0.0.1');
+    try {
+      const keys = new RedisKeys('irx');
+      let saved: string | undefined;
+      await waitUntil('the curve state saved', async () => {
+        for (let shard = 0; shard < 4; shard++) saved ??= (await redis.hget(keys.detectionState(shard), 'temp-context\ndemo/temp,host=a#v')) ?? undefined;
+        return saved !== undefined;
+      }, 10_000);
+      const state = JSON.parse(saved as string) as { detector: { season: number; values: { entries: number } } };
+      expect(state.detector.season).toBe(24);
+      expect(state.detector.values.entries).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('a rule added over existing data starts its curves from the cluster: one bulk query, the spike found before the stream alone could calibrate', async () => {

@@ -50,6 +50,7 @@ export function recentPoints(rule: Rule): number {
     case 'bispot':
     case 'dspot':
     case 'bidspot':
+    case 'context':
       return algorithm.calibration;
     case 'robust':
       return algorithm.window;

@@ -1,7 +1,7 @@
 // One curve's detector: its state (plain data, bounded, checkpointed as JSON) and how a point is
 // judged under a rule's algorithm. The streaming algorithms keep their state here: the SPOT family
 // calibrates on the curve's first `calibration` points, the robust baseline judges each point against
-// its last `window` points. Metis and seasonal ESD judge a point against the curve's past windows
+// its last `window` points, context novelty learns the contexts of the curve's shape. Metis and seasonal ESD judge a point against the curve's past windows
 // (curve-history.ts, loaded from the cluster): `judgeWithHistory`; their state here is the cooldown.
 import type { Rule } from '../../config/rule-schema.js';
 import { biDspotInit, biDspotStep, biDspotThresholds, type BiDspotState } from '../detect/bi-dspot.js';
@@ -10,6 +10,7 @@ import { dspotInit, dspotMean, dspotStep, type DspotState } from '../detect/dspo
 import { DEFAULT_METIS, metisValue } from '../detect/metis-value.js';
 import { seasonalEsdNewest } from '../detect/seasonal-esd.js';
 import { metisRate } from '../detect/metis-rate.js';
+import { contextInit, contextStep, type ContextState } from '../detect/context-novelty.js';
 import { onsetInit, onsetStep, type OnsetState } from '../detect/onset.js';
 import type { HistoryWindows } from './curve-history.js';
 import { robustBaseline } from '../detect/robust-baseline.js';
@@ -22,7 +23,7 @@ export interface SeriesState {
   recent: number[];
   /** Robust: where the next point goes in `recent` once it is full (the oldest). */
   next?: number;
-  detector: SpotState | BiSpotState | DspotState | BiDspotState | null;
+  detector: SpotState | BiSpotState | DspotState | BiDspotState | ContextState | null;
   /** Time (ms) of the last alert of this curve (for the rule's cooldown), 0 when none. */
   lastAlertAt: number;
   /** The recent scores, when the algorithm's `onset` is on. */
@@ -90,6 +91,13 @@ function observeStreaming(state: SeriesState, rule: Rule, value: number): Judgem
       if (judged === null) return null;
       const limit = judged.median + Math.sign(value - judged.median) * algorithm.k * judged.spread;
       return { anomalous: judged.anomalous, threshold: limit, score: judged.score / algorithm.k };
+    }
+    case 'context': {
+      // Its calibration points are in its own state; a point is reported with its rarity (≥ threshold: an anomaly).
+      state.detector ??= contextInit();
+      const judged = contextStep(state.detector as ContextState, algorithm, value);
+      if (judged === null) return null;
+      return { anomalous: judged.rarity >= algorithm.threshold, threshold: algorithm.threshold, score: judged.rarity / algorithm.threshold };
     }
     default:
       return null;
