@@ -3,6 +3,7 @@
 // without a timestamp get the proxy's receive time, so every circle stores identical points.
 import type { Config } from '../config/schema.js';
 import { ProxyError } from './errors.js';
+import type { LineSpans } from './detection/line-spans.js';
 import type { KnownDatabases } from './known-databases.js';
 import { parseErrorMessage, scanLines, type LineSink } from './line-protocol.js';
 import { databaseSeed, type MeasurementOwners, type ShardTarget } from './measurement-owners.js';
@@ -27,8 +28,10 @@ export interface WriteInput {
 export interface WriteWatch {
   /** A function telling whether the lines of a shard key are wanted, or null when none of `db` are. */
   watcher(db: string): ((shardKey: string) => boolean) | null;
-  /** The lines wanted of a stored write: triplets start, end, series key end in `body`. */
-  offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void;
+  /** Where a write notes the lines wanted (taken at its first such line). */
+  lineSpans(): LineSpans;
+  /** The lines wanted of a stored write (`lines`: start, end, series key end in `body`); `lines` is the watch's from then on. */
+  offer(db: string, precision: string, body: Buffer, lines: LineSpans, receivedAt: number): void;
 }
 
 /** Points a node dropped, from its `dropped=N` (partial writes), else all the points sent. */
@@ -100,7 +103,8 @@ class RequestScan implements LineSink {
   lines = 0;
   needsTimestamp = false;
   /** Lines detection wants (triplets: start, end, series key end). */
-  readonly watched: number[] = [];
+  watched: LineSpans | null = null;
+  readonly #watch: WriteWatch;
   readonly #watcher: ((shardKey: string) => boolean) | null;
   #watching = false;
   // The previous line's measurement: consecutive lines usually share it.
@@ -108,8 +112,9 @@ class RequestScan implements LineSink {
   #lastEnd = -1;
   #last: ShardTarget | null = null;
 
-  constructor(targets: MeasurementOwners, nodeIndex: ReadonlyMap<InfluxNode, number>, body: Buffer, db: string, watcher: ((shardKey: string) => boolean) | null) {
-    this.#watcher = watcher;
+  constructor(targets: MeasurementOwners, nodeIndex: ReadonlyMap<InfluxNode, number>, body: Buffer, db: string, watch: WriteWatch) {
+    this.#watch = watch;
+    this.#watcher = watch.watcher(db);
     this.parts = new Array<Part | undefined>(nodeIndex.size);
     this.#targets = targets;
     this.#nodeIndex = nodeIndex;
@@ -129,7 +134,7 @@ class RequestScan implements LineSink {
       this.#watching = this.#watcher !== null && this.#watcher((target as ShardTarget).key);
     }
     const { owners, key } = target as ShardTarget;
-    if (this.#watching) this.watched.push(start, end, seriesEnd);
+    if (this.#watching) (this.watched ??= this.#watch.lineSpans()).push(start, end, seriesEnd);
     if (!hasTimestamp) this.needsTimestamp = true;
     for (let i = 0; i < owners.length; i++) {
       const node = owners[i] as InfluxNode;
@@ -188,7 +193,7 @@ export class WriteRouter {
   }
 
   async #write(input: WriteInput, endpoint: string, topology: Topology): Promise<WriteResponse> {
-    const scan = new RequestScan(topology.measurementOwners, topology.nodeIndex, input.body, input.db, this.#watch.watcher(input.db));
+    const scan = new RequestScan(topology.measurementOwners, topology.nodeIndex, input.body, input.db, this.#watch);
     scanLines(input.body, { precision: input.precision, maxLineBytes: this.#maxLineBytes }, scan);
     this.#metrics.pointsReceived.labels(endpoint).inc(scan.lines);
     if (scan.errors.length > 0) this.#countParseErrors(scan.errors);
@@ -218,7 +223,7 @@ export class WriteRouter {
     const response = this.#respond(result, scan);
     // Stored lines go to detection: all of them (204), or the valid ones of a partial write.
     const stored = response.status === 204 || ('reason' in response && response.reason === 'parse' && scan.lines > 0);
-    if (stored && scan.watched.length > 0) this.#watch.offer(input.db, input.precision, input.body, scan.watched, input.receivedAt);
+    if (stored && scan.watched !== null) this.#watch.offer(input.db, input.precision, input.body, scan.watched, input.receivedAt);
     return response;
   }
 

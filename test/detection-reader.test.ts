@@ -9,6 +9,7 @@ import { ruleSchema } from '../config/rule-schema.js';
 import { viewOf } from '../proxy/detection/byte-words.js';
 import { batchSegments, PendingBatch } from '../proxy/detection/detection-batch.js';
 import { LineRouter } from '../proxy/detection/line-router.js';
+import { LineSpans, LineSpansPool } from '../proxy/detection/line-spans.js';
 import { scanLines } from '../proxy/line-protocol.js';
 import { RuleIndex } from '../proxy/detection/rule-index.js';
 import { seriesKey, shardOf } from '../proxy/detection/series-key.js';
@@ -26,7 +27,7 @@ function read(index: RuleIndex, body: string, precision = 'n', reader = new Poin
     line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
       const { shards, rules } = router.route(index, db, buf, view, start, seriesEnd);
       for (const shard of shards) {
-        const batch = batches.get(shard) ?? new PendingBatch(capacity);
+        const batch = batches.get(shard) ?? new PendingBatch(capacity === undefined ? undefined : Buffer.allocUnsafe(capacity));
         batch.add(db, precision, 1_700_000_000_123, buf, view, start, end, rules);
         batches.set(shard, batch);
       }
@@ -71,12 +72,33 @@ describe('reading writes into detection points', () => {
   });
 
   it('a batch that outgrows its first buffer keeps every line whole, whatever its length', () => {
-    // Lines of every length mod 4 (the bytes are copied four at a time), far more than the 1 KB first buffer.
+    // Lines of every length mod 4 (the bytes are copied four at a time), far more than a small first buffer holds.
     const lines = Array.from({ length: 2000 }, (_, i) => `cpu,host=h${i % 37}${'x'.repeat(i % 7)} v=${i} ${1_700_000_000_000_000_000 + i * 1_000_000_000}`);
     const points = read(index, lines.join('\n'), 'n', new PointReader(8), new LineRouter(8), 'demo', 1024);
     expect(points).toHaveLength(2000);
     const byKey = new Map(points.map(([, p]) => [`${p[1]}@${p[2]}`, p[3]]));
     lines.forEach((_, i) => expect(byKey.get(`demo/cpu,host=h${i % 37}${'x'.repeat(i % 7)}#v@${1_700_000_000_000 + i * 1000}`)).toBe(i));
+  });
+
+  it('line spans grow past their first size and keep every triplet; the pool gives them back empty and keeps at most its count', () => {
+    const spans = new LineSpans();
+    for (let i = 0; i < 5000; i++) spans.push(i, i + 10, i + 5);
+    expect(spans.length).toBe(15000);
+    expect([...spans.spans.subarray(0, 6)]).toEqual([0, 10, 5, 1, 11, 6]);
+    expect([...spans.spans.subarray(14997, 15000)]).toEqual([4999, 5009, 5004]);
+    const pool = new LineSpansPool(1, 3 * 8192);
+    pool.giveBack(spans);
+    expect(pool.take()).toBe(spans);
+    expect(spans.length).toBe(0);
+    const other = new LineSpans();
+    pool.giveBack(spans);
+    pool.giveBack(other);
+    expect(pool.take()).toBe(spans);
+    expect(pool.take()).not.toBe(other);
+    const large = new LineSpans();
+    for (let i = 0; i < 9000; i++) large.push(i, i, i);
+    pool.giveBack(large);
+    expect(pool.take()).not.toBe(large);
   });
 
   it('converts each precision to milliseconds, and takes the receive time for a line without one', () => {

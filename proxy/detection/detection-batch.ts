@@ -4,6 +4,7 @@
 // bytes, the worker that owns the shard reads them. The bytes go to Redis as they are (a key of their
 // own, `payload`); the queue job carries the rest — so no JSON or msgpack encoding of the lines.
 import { copyRange, viewOf } from './byte-words.js';
+import { HEAD_ROOM, TAIL_ROOM } from './pre-encoded-set.js';
 
 /** [database, precision, receive time in ms, the lines joined by "\n"]. */
 export type BatchSegment = [string, string, number, string];
@@ -37,7 +38,8 @@ const NEWLINE = 0x0a;
 /**
  * The lines of one shard gathered until they are handed to its queue. Each line is copied when it is
  * added, while the write's body is still in the CPU's caches (copied at hand-over, the lines of many
- * bodies cost a cache miss each).
+ * bodies cost a cache miss each), into a buffer that keeps HEAD_ROOM bytes before the lines and
+ * TAIL_ROOM after them for the framing of the SET that stores them (pre-encoded-set.ts).
  */
 export class PendingBatch {
   lines = 0;
@@ -48,14 +50,16 @@ export class PendingBatch {
   #open: OpenSegment | null = null;
   readonly #rules = new Set<string>();
 
-  /** `capacity`: the bytes to start with (it grows as needed), e.g. the size of this shard's last batch. */
-  constructor(capacity = 65_536) {
-    this.#bytes = Buffer.allocUnsafe(Math.max(1024, capacity));
+  /** `buffer`: where the lines go (it is replaced by a larger one as needed), e.g. one a batch handed over before used. */
+  constructor(buffer: Buffer = Buffer.allocUnsafe(65_536)) {
+    this.#bytes = buffer.length >= HEAD_ROOM + TAIL_ROOM + 1024 ? buffer : Buffer.allocUnsafe(HEAD_ROOM + TAIL_ROOM + 1024);
     this.#view = viewOf(this.#bytes);
+    this.#length = HEAD_ROOM;
   }
 
+  /** The bytes of the lines. */
   get bytes(): number {
-    return this.#length;
+    return this.#length - HEAD_ROOM;
   }
 
   /** Line [start, end) of `body` (`view`: a DataView of it, made once per body). */
@@ -70,17 +74,21 @@ export class PendingBatch {
     }
     const size = end - start;
     let at = this.#length;
-    if (at + size + 1 > this.#bytes.length) this.#grow(at + size + 1);
+    if (at + size + 1 + TAIL_ROOM > this.#bytes.length) this.#grow(at + size + 1 + TAIL_ROOM);
     if (at > open.from) this.#bytes[at++] = NEWLINE;
     this.#length = copyRange(body, view, start, end, this.#bytes, this.#view, at);
     for (let i = 0; i < rules.length; i++) this.#rules.add(rules[i] as string);
     this.lines++;
   }
 
-  /** The batch as a job's data (the payload's key to be set) and its payload: every segment's lines. */
-  build(payloadKey: string): { batch: DetectionBatch; payload: Buffer } {
+  /**
+   * The batch as a job's data (the payload's key to be set) and its payload (every segment's lines),
+   * which is [start, end) of `buffer`, with the rooms around it.
+   */
+  build(payloadKey: string): { batch: DetectionBatch; payload: Buffer; buffer: Buffer; start: number; end: number } {
     this.#close();
-    return { batch: { rules: [...this.#rules], segments: this.#segments, payload: payloadKey }, payload: this.#bytes.subarray(0, this.#length) };
+    const batch = { rules: [...this.#rules], segments: this.#segments, payload: payloadKey };
+    return { batch, payload: this.#bytes.subarray(HEAD_ROOM, this.#length), buffer: this.#bytes, start: HEAD_ROOM, end: this.#length };
   }
 
   #close(): void {

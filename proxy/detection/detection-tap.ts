@@ -18,7 +18,13 @@ import { viewOf } from './byte-words.js';
 import { PendingBatch, type DetectionBatch } from './detection-batch.js';
 import type { WriteWatch } from '../write-router.js';
 import { LineRouter } from './line-router.js';
+import { LineSpansPool, type LineSpans } from './line-spans.js';
+import { setFromBuffer } from './pre-encoded-set.js';
 import { RuleIndex } from './rule-index.js';
+
+/** Buffers of stored batches kept for the next ones, at most, and the largest kept. */
+const SPARE_BUFFERS = 32;
+const SPARE_BUFFER_BYTES = 4 << 20;
 
 /** The queue every shard has (under its own prefix). */
 export const DETECTION_QUEUE = 'points';
@@ -35,8 +41,12 @@ export class DetectionTap implements WriteWatch {
   readonly #log: Logger;
   readonly #queues = new Map<number, Queue<DetectionBatch>>();
   readonly #pending = new Map<number, PendingBatch>();
-  /** Per shard, the bytes of its last batch: the next one starts with room for as many. */
-  readonly #lastBytes = new Map<number, number>();
+  /**
+   * Buffers of batches Redis has stored, for the next batches: a batch's buffer is made once, not
+   * for every batch (new buffers of some hundred KB many times a second set off full GCs).
+   */
+  readonly #spare: Buffer[] = [];
+  readonly #spans = new LineSpansPool();
   #pendingPoints = 0;
   /** Names this tap's batches (with a sequence number): unique across proxy processes. */
   readonly #id = randomBytes(6).toString('hex');
@@ -70,20 +80,29 @@ export class DetectionTap implements WriteWatch {
     return index.hasDb(db) ? (key) => index.watches(key) : null;
   }
 
-  /** A stored write's lines that rules look at (triplets start, end, series key end): routed after the answer. */
-  offer(db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
-    const index = this.#index;
-    setImmediate(() => this.#route(index, db, precision, body, lines, receivedAt));
+  /** For the write path: where a write notes the lines rules look at. */
+  lineSpans(): LineSpans {
+    return this.#spans.take();
   }
 
-  #route(index: RuleIndex, db: string, precision: string, body: Buffer, lines: readonly number[], receivedAt: number): void {
+  /** A stored write's lines that rules look at (triplets start, end, series key end): routed after the answer. */
+  offer(db: string, precision: string, body: Buffer, lines: LineSpans, receivedAt: number): void {
+    const index = this.#index;
+    setImmediate(() => {
+      this.#route(index, db, precision, body, lines, receivedAt);
+      this.#spans.giveBack(lines);
+    });
+  }
+
+  #route(index: RuleIndex, db: string, precision: string, body: Buffer, lines: LineSpans, receivedAt: number): void {
     const limit = this.#config.maxPendingPoints;
     let skipped = 0;
     const view = viewOf(body);
+    const spans = lines.spans;
     for (let l = 0; l < lines.length; l += 3) {
-      const start = lines[l] as number;
-      const end = lines[l + 1] as number;
-      const { shards, rules } = this.#router.route(index, db, body, view, start, lines[l + 2] as number);
+      const start = spans[l] as number;
+      const end = spans[l + 1] as number;
+      const { shards, rules } = this.#router.route(index, db, body, view, start, spans[l + 2] as number);
       for (let s = 0; s < shards.length; s++) {
         if (this.#pendingPoints >= limit) {
           skipped++;
@@ -92,7 +111,7 @@ export class DetectionTap implements WriteWatch {
         const shard = shards[s] as number;
         let pending = this.#pending.get(shard);
         if (pending === undefined) {
-          pending = new PendingBatch(this.#lastBytes.get(shard));
+          pending = new PendingBatch(this.#spare.pop());
           this.#pending.set(shard, pending);
         }
         pending.add(db, precision, receivedAt, body, view, start, end, rules);
@@ -133,16 +152,20 @@ export class DetectionTap implements WriteWatch {
     if (pending === undefined) return;
     this.#pending.delete(shard);
     const lines = pending.lines;
-    this.#lastBytes.set(shard, pending.bytes + 1024);
     const key = this.#keys.detectionBatch(shard, `${this.#id}-${++this.#sequence}`);
-    const { batch, payload } = pending.build(key);
+    const { batch, payload, buffer, start, end } = pending.build(key);
     // The lines first, as bytes, then the job that names them: a job is only added once its lines are
     // stored (on a connection that is ready: a fail-fast one refuses commands while it connects).
     const queue = this.#queue(shard);
+    const ttl = this.#config.batchTtl;
     queue
       .waitUntilReady()
-      .then(() => this.#connection.set(key, payload, 'PX', this.#config.batchTtl))
-      .then(() => queue.add('batch', batch))
+      .then(() => setFromBuffer(this.#connection, buffer, start, end, key, ttl) ?? this.#connection.set(key, payload, 'PX', ttl))
+      .then(() => {
+        // Stored: its buffer is free (after a failure it is not: the socket may still hold it).
+        if (this.#spare.length < SPARE_BUFFERS && buffer.length <= SPARE_BUFFER_BYTES) this.#spare.push(buffer);
+        return queue.add('batch', batch);
+      })
       .then(
         () => this.#metrics.detectionQueued.inc(lines),
         (err: Error) => {
