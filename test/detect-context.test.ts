@@ -6,7 +6,7 @@ import { ruleSchema } from '../config/rule-schema.js';
 import { contextInit, contextStep, seasonOf, type ContextParams } from '../worker/detect/context-novelty.js';
 import { newSeriesState, observe } from '../worker/detection/series-detector.js';
 
-const PARAMS: ContextParams = { calibration: 200, levels: 4, maxContext: 7, seasonal: true, rest: 0, maxEntries: 2000 };
+const PARAMS: ContextParams = { calibration: 200, levels: 4, maxContext: 7, seasonal: true, rest: 0, threshold: 0.99, maxEntries: 2000 };
 
 function lcg(seed: number): () => number {
   let state = seed;
@@ -55,6 +55,14 @@ describe('context novelty', () => {
     const values = sawtooth(1000);
     values[710] = values[700] as number; // a low value where the sawtooth is high
     expect(anomalies(values, { calibration: 200 })).toEqual([710]);
+  });
+
+  it('reports one anomaly per episode within the rest period; with a short one, each new high', () => {
+    const values = sawtooth(1000);
+    values[700] = values[690] as number;
+    values[705] = 5; // a second, larger jump of the same episode
+    expect(anomalies(values, { calibration: 200 })).toEqual([700]);
+    expect(anomalies(values, { calibration: 200, rest: 3 })).toEqual([700, 705, 724, 729]);
   });
 
   it('keeps each context table within maxEntries', () => {

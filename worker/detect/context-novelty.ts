@@ -4,15 +4,18 @@
 // over the calibration points), a second view uses the pairs (level now, level one season ago), so a
 // shape that is usual at another time of the cycle still counts as new. The raw novelty is made a
 // rarity per curve (1 − the share of earlier raw novelties at least as high), and reported only when
-// it is above every raw novelty of the last `rest` points: one report where an episode starts.
+// it is above every raw novelty of the last `rest` points: one report where an episode starts. After a
+// point judged an anomaly (rarity ≥ `threshold`), the next `rest` points are not reported: one alarm
+// per episode, even when its novelty keeps rising.
 //
 // Calibration: the first `calibration` points fix the value range [lo, hi] (levels over it, and up to
 // EXTRA_LEVELS more of the same width either side) and the season, then are replayed to learn their
-// contexts; the rarity counts the novelties from half-way through that replay on.
+// contexts; the rarity counts the novelties from half-way through that replay on, and the rest period
+// sees the whole replay (the first points after calibration are compared with its last ones).
 //
 // State: plain data (JSON), bounded: each context table holds at most `maxEntries` contexts (past that,
 // those seen once are dropped and the counts halved), a season of values (< calibration / 2), a
-// histogram of 421 counts and the onset deque of the rest period.
+// histogram of 421 counts, the onset deque of the rest period and a countdown of quiet points.
 import { onsetInit, onsetStep, type OnsetState } from './onset.js';
 
 export interface ContextParams {
@@ -22,6 +25,8 @@ export interface ContextParams {
   readonly seasonal: boolean;
   /** Points of the rest period; 0: calibration / 5. */
   readonly rest: number;
+  /** Rarity at which a point is an anomaly; the `rest` points after one are not reported. */
+  readonly threshold: number;
   readonly maxEntries: number;
 }
 
@@ -58,6 +63,8 @@ export interface ContextState {
   histogram: number[];
   counted: number;
   onset: OnsetState;
+  /** Points still to be kept quiet after the last anomaly. */
+  quiet: number;
 }
 
 export interface ContextJudgement {
@@ -70,7 +77,7 @@ export interface ContextJudgement {
 const newTable = (): ContextTable => ({ recent: [], seen: {}, entries: 0 });
 
 export function contextInit(): ContextState {
-  return { seen: 0, calibrating: [], lo: 0, hi: 1, season: 0, ring: [], ringAt: 0, values: newTable(), pairs: newTable(), histogram: new Array<number>(BUCKETS + 1).fill(0), counted: 0, onset: onsetInit() };
+  return { seen: 0, calibrating: [], lo: 0, hi: 1, season: 0, ring: [], ringAt: 0, values: newTable(), pairs: newTable(), histogram: new Array<number>(BUCKETS + 1).fill(0), counted: 0, onset: onsetInit(), quiet: 0 };
 }
 
 function levelOf(state: ContextState, levels: number, value: number): number {
@@ -164,9 +171,12 @@ function countNovelty(state: ContextState, novelty: number): number {
   return atLeast;
 }
 
+const restOf = (params: ContextParams): number => (params.rest > 0 ? params.rest : Math.max(1, Math.floor(params.calibration / 5)));
+
 /** Judges `value`; null while the detector calibrates. */
 export function contextStep(state: ContextState, params: ContextParams, value: number): ContextJudgement | null {
   state.seen++;
+  const rest = restOf(params);
   if (state.seen <= params.calibration) {
     state.calibrating.push(value);
     if (state.seen < params.calibration) return null;
@@ -177,14 +187,18 @@ export function contextStep(state: ContextState, params: ContextParams, value: n
     points.forEach((point, i) => {
       const raw = rawNovelty(state, params, point);
       if (i >= RARITY_FROM * params.calibration) countNovelty(state, raw);
+      onsetStep(state.onset, raw, rest);
     });
     state.calibrating = [];
     return null;
   }
   const raw = rawNovelty(state, params, value);
   const atLeast = countNovelty(state, raw);
-  const rest = params.rest > 0 ? params.rest : Math.max(1, Math.floor(params.calibration / 5));
   const previousHigh = onsetStep(state.onset, raw, rest);
-  const rarity = raw > previousHigh ? 1 - (atLeast + 1) / (state.counted + 1) : 0;
+  let rarity = raw > previousHigh ? 1 - (atLeast + 1) / (state.counted + 1) : 0;
+  if (state.quiet > 0) {
+    state.quiet--;
+    rarity = 0;
+  } else if (rarity >= params.threshold) state.quiet = rest;
   return { rarity, novelty: raw };
 }
