@@ -25,18 +25,21 @@ const CIRCLES = [
 
 interface Running {
   redis: RedisServer | null;
+  /** Detection's queues, batches, leases and curve states (detection.redisUrl): no persistence needed. */
+  detectionRedis: RedisServer | null;
   nodes: InfluxdServer[];
   proxy: OwnedProcess | null;
   worker: OwnedProcess | null;
 }
 
-const running: Running = { redis: null, nodes: [], proxy: null, worker: null };
+const running: Running = { redis: null, detectionRedis: null, nodes: [], proxy: null, worker: null };
 
 async function stopAll(): Promise<void> {
   await running.worker?.stop();
   await running.proxy?.stop();
   await Promise.all(running.nodes.map((node) => node.stop()));
   await running.redis?.stop();
+  await running.detectionRedis?.stop();
 }
 
 /** Echoes a process's warnings and errors (its full log is in its .log file). */
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Starting the InfluxRing local cluster (data in ${dataDir})…\n`);
 
   running.redis = await startRedis({ dir: join(dataDir, 'redis'), port: await portOr(7079) });
+  running.detectionRedis = await startRedis({ dir: join(dataDir, 'redis-detection'), port: await portOr(7080), extraArgs: ['--appendonly', 'no'] });
   let port = 7081;
   const specs = [];
   for (const circle of CIRCLES) {
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
   const config = {
     listen: PROXY_LISTEN,
     redis: { url: running.redis.url },
+    detection: { redisUrl: running.detectionRedis.url },
     admin: { token: adminToken },
     circles: CIRCLES.map((circle) => ({
       name: circle.name,
@@ -117,9 +122,10 @@ async function main(): Promise<void> {
     'InfluxRing local cluster is up.',
     `  proxy   ${proxyUrl}   (InfluxDB 1.x API: /write, /query; /api/v2/write, /health, /metrics)`,
     `  redis   ${running.redis.url}   (replay buffers, AOF on)`,
+    `  redis   ${running.detectionRedis.url}   (detection's queues, no persistence)`,
     ...CIRCLES.map((circle) => `  ${circle.name}  ${circle.nodes.map((n) => `${n} ${(byName.get(n) as InfluxdServer).url}`).join(', ')}`),
     `  admin   ${proxyUrl}/admin/docs   (token in ${clusterFile})`,
-    `  worker  runs rebalance, recovery, resync and cleanup jobs`,
+    `  worker  runs rebalance, recovery, resync and cleanup jobs, and the detection rules (/admin/rules)`,
     `  config  ${configFile}`,
     `  logs    ${join(dataDir, 'proxy.log')}, ${join(dataDir, 'worker.log')}`,
     '',
