@@ -26,7 +26,7 @@ import { DETECTION_QUEUE } from '../proxy/detection/detection-tap.js';
 import { CurveHistory } from '../worker/detection/curve-history.js';
 import { historyPlan, type HistoryPlan } from '../worker/detection/history-plan.js';
 import { judgeWithHistory, newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
-import { startRedis } from '../deploy/local/redis-server.js';
+import { startRedis, type RedisServer } from '../deploy/local/redis-server.js';
 import { BenchCluster, MEASUREMENTS, commandCpuSeconds, cpuSeconds, machineCpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
 
 const ALGORITHMS = [
@@ -228,11 +228,21 @@ const median = (xs: readonly number[]): number => {
 };
 
 /**
- * `queues`: `shared`, detection's queues in the Redis that keeps the replay buffers (append-only file on,
- * as the local cluster runs it); `own`, in a Redis of their own without persistence (detection.redisUrl).
+ * `queues`: `shared`, detection's queues in the Redis that keeps the replay buffers (append-only file
+ * on); `own`, in a Redis of their own without persistence (detection.redisUrl, as the local cluster and
+ * docker compose run them).
  */
 async function partsBC(cluster: BenchCluster, seconds: number, rounds: number, queues: 'shared' | 'own', base: bigint): Promise<string> {
-  const queueRedis = queues === 'own' ? await startRedis({ dir: join(cluster.dir, 'redis-detection'), extraArgs: ['--appendonly', 'no'] }) : cluster.redis;
+  if (queues === 'shared') return measureBC(cluster, cluster.redis, seconds, rounds, queues, base);
+  const queueRedis = await startRedis({ dir: join(cluster.dir, 'redis-detection'), extraArgs: ['--appendonly', 'no'] });
+  try {
+    return await measureBC(cluster, queueRedis, seconds, rounds, queues, base);
+  } finally {
+    await queueRedis.stop();
+  }
+}
+
+async function measureBC(cluster: BenchCluster, queueRedis: RedisServer, seconds: number, rounds: number, queues: 'shared' | 'own', base: bigint): Promise<string> {
   const shards = 16;
   const db = 'bench_detect';
   const plainDb = 'bench_plain';
@@ -328,7 +338,6 @@ async function partsBC(cluster: BenchCluster, seconds: number, rounds: number, q
   } finally {
     await worker?.stop();
     await proxy.proc.stop();
-    if (queueRedis !== cluster.redis) await queueRedis.stop();
     await query(cluster.node('a').url, `DROP DATABASE "${db}"`);
     await query(cluster.node('a').url, `DROP DATABASE "${plainDb}"`);
   }

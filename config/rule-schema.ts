@@ -44,13 +44,13 @@ export const algorithmSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('context'),
-      calibration: positiveInt.min(20).prefault(1000).describe('Points that fix the value range and the season, and teach the first contexts, before the first decision.'),
+      calibration: positiveInt.min(20).max(10_000).prefault(1000).describe('Points that fix the value range and the season (looked for in the last 2000 of them), and teach the first contexts, before the first decision.'),
       levels: z.number().int().min(2).max(16).prefault(4).describe('Levels the calibration range is cut into.'),
       maxContext: z.number().int().min(1).max(8).prefault(7).describe('Longest context (last levels) looked up.'),
       seasonal: z.boolean().prefault(true).describe('Also compare with one season ago when the calibration points show a season.'),
       rest: z.number().int().nonnegative().prefault(0).describe('A point is reported only when its novelty is above every novelty of this many points before it (0: calibration / 5).'),
-      threshold: z.number().gt(0).lte(1).prefault(0.99).describe('Rarity (1 − the share of earlier novelties at least as high) at which a reported point is an anomaly.'),
-      maxEntries: positiveInt.prefault(2000).describe('Contexts kept per view and curve; past that, those seen once are forgotten.'),
+      threshold: z.number().gt(0).lt(1).prefault(0.99).describe('Rarity (1 − the share of earlier novelties at least as high) at which a reported point is an anomaly.'),
+      maxEntries: positiveInt.max(100_000).prefault(2000).describe('Contexts kept per view and curve; past that, those seen once are forgotten (a curve\'s state grows with them: about 15 KB of JSON at 1,200).'),
     })
     .strict(),
   z

@@ -65,6 +65,23 @@ describe('context novelty', () => {
     expect(anomalies(values, { calibration: 200, rest: 3 })).toEqual([700, 705, 724, 729]);
   });
 
+  it('looks for the season in the last 2000 calibration points', () => {
+    // 3000 points of period 50, then 2000 of period 24: the season is the newer one
+    const values = Array.from({ length: 5000 }, (_, i) => (i < 3000 ? (i % 50) / 50 : (i % 24) / 24));
+    const state = contextInit();
+    values.forEach((value) => contextStep(state, { ...PARAMS, calibration: 5000 }, value));
+    expect(state.season).toBe(24);
+  });
+
+  it('refuses a threshold it cannot reach (1) and calibrations or tables past their bounds', () => {
+    const parse = (algorithm: Record<string, unknown>) => ruleSchema.safeParse({ name: 'r', db: 'd', measurement: 'm', fields: ['v'], algorithm: { type: 'context', ...algorithm } }).success;
+    expect(parse({})).toBe(true);
+    expect(parse({ threshold: 1 })).toBe(false);
+    expect(parse({ calibration: 10_001 })).toBe(false);
+    expect(parse({ calibration: 19 })).toBe(false);
+    expect(parse({ maxEntries: 100_001 })).toBe(false);
+  });
+
   it('keeps each context table within maxEntries', () => {
     const state = contextInit();
     const noise = lcg(9);

@@ -52,7 +52,7 @@ export class PendingBatch {
 
   /** `buffer`: where the lines go (it is replaced by a larger one as needed), e.g. one a batch handed over before used. */
   constructor(buffer: Buffer = Buffer.allocUnsafe(65_536)) {
-    this.#bytes = buffer.length >= HEAD_ROOM + TAIL_ROOM + 1024 ? buffer : Buffer.allocUnsafe(HEAD_ROOM + TAIL_ROOM + 1024);
+    this.#bytes = buffer.length >= HEAD_ROOM + TAIL_ROOM + 64 ? buffer : Buffer.allocUnsafe(HEAD_ROOM + TAIL_ROOM + 1024);
     this.#view = viewOf(this.#bytes);
     this.#length = HEAD_ROOM;
   }

@@ -19,12 +19,14 @@ import { PendingBatch, type DetectionBatch } from './detection-batch.js';
 import type { WriteWatch } from '../write-router.js';
 import { LineRouter } from './line-router.js';
 import { LineSpansPool, type LineSpans } from './line-spans.js';
-import { setFromBuffer } from './pre-encoded-set.js';
+import { HEAD_ROOM, setFromBuffer, TAIL_ROOM } from './pre-encoded-set.js';
 import { RuleIndex } from './rule-index.js';
 
-/** Buffers of stored batches kept for the next ones, at most, and the largest kept. */
-const SPARE_BUFFERS = 32;
+/** Bytes of stored batches' buffers kept for the next batches, at most, and the largest buffer kept. */
+const SPARE_BYTES = 64 << 20;
 const SPARE_BUFFER_BYTES = 4 << 20;
+/** The smallest buffer a batch starts with (a shard's starts with room for as many bytes as its last batch). */
+const FIRST_BUFFER_BYTES = 4096;
 
 /** The queue every shard has (under its own prefix). */
 export const DETECTION_QUEUE = 'points';
@@ -46,6 +48,9 @@ export class DetectionTap implements WriteWatch {
    * for every batch (new buffers of some hundred KB many times a second set off full GCs).
    */
   readonly #spare: Buffer[] = [];
+  #spareBytes = 0;
+  /** Per shard, the bytes of its last batch. */
+  readonly #lastBytes = new Map<number, number>();
   readonly #spans = new LineSpansPool();
   #pendingPoints = 0;
   /** Names this tap's batches (with a sequence number): unique across proxy processes. */
@@ -111,7 +116,7 @@ export class DetectionTap implements WriteWatch {
         const shard = shards[s] as number;
         let pending = this.#pending.get(shard);
         if (pending === undefined) {
-          pending = new PendingBatch(this.#spare.pop());
+          pending = new PendingBatch(this.#buffer(shard));
           this.#pending.set(shard, pending);
         }
         pending.add(db, precision, receivedAt, body, view, start, end, rules);
@@ -130,6 +135,16 @@ export class DetectionTap implements WriteWatch {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     for (const shard of [...this.#pending.keys()]) this.#flush(shard);
+  }
+
+  /** A buffer for a shard's next batch: a spare one, or a new one with room for as many bytes as its last batch. */
+  #buffer(shard: number): Buffer {
+    const spare = this.#spare.pop();
+    if (spare !== undefined) {
+      this.#spareBytes -= spare.length;
+      return spare;
+    }
+    return Buffer.allocUnsafe(Math.max(FIRST_BUFFER_BYTES, (this.#lastBytes.get(shard) ?? 0) + HEAD_ROOM + TAIL_ROOM + 1024));
   }
 
   #queue(shard: number): Queue<DetectionBatch> {
@@ -152,6 +167,7 @@ export class DetectionTap implements WriteWatch {
     if (pending === undefined) return;
     this.#pending.delete(shard);
     const lines = pending.lines;
+    this.#lastBytes.set(shard, pending.bytes);
     const key = this.#keys.detectionBatch(shard, `${this.#id}-${++this.#sequence}`);
     const { batch, payload, buffer, start, end } = pending.build(key);
     // The lines first, as bytes, then the job that names them: a job is only added once its lines are
@@ -163,7 +179,10 @@ export class DetectionTap implements WriteWatch {
       .then(() => setFromBuffer(this.#connection, buffer, start, end, key, ttl) ?? this.#connection.set(key, payload, 'PX', ttl))
       .then(() => {
         // Stored: its buffer is free (after a failure it is not: the socket may still hold it).
-        if (this.#spare.length < SPARE_BUFFERS && buffer.length <= SPARE_BUFFER_BYTES) this.#spare.push(buffer);
+        if (this.#spareBytes + buffer.length <= SPARE_BYTES && buffer.length <= SPARE_BUFFER_BYTES) {
+          this.#spare.push(buffer);
+          this.#spareBytes += buffer.length;
+        }
         return queue.add('batch', batch);
       })
       .then(

@@ -3,10 +3,10 @@
 // seen before on this curve (they are learnt as they come). With a season (found by autocorrelation
 // over the calibration points), a second view uses the pairs (level now, level one season ago), so a
 // shape that is usual at another time of the cycle still counts as new. The raw novelty is made a
-// rarity per curve (1 − the share of earlier raw novelties at least as high), and reported only when
-// it is above every raw novelty of the last `rest` points: one report where an episode starts. After a
-// point judged an anomaly (rarity ≥ `threshold`), the next `rest` points are not reported: one alarm
-// per episode, even when its novelty keeps rising.
+// rarity per curve, 1 − (earlier novelties at least as high + 1) / (novelties counted + 1), and is
+// reported only when above every raw novelty of the last `rest` points: one report where an episode
+// starts. After a point judged an anomaly (rarity ≥ `threshold`), the next `rest` points are not
+// reported: one alarm per episode, even when its novelty keeps rising.
 //
 // Calibration: the first `calibration` points fix the value range [lo, hi] (levels over it, and up to
 // EXTRA_LEVELS more of the same width either side) and the season, then are replayed to learn their
@@ -38,8 +38,10 @@ const SEASON_CONTEXT = 3;
 const MIN_AUTOCORRELATION = 0.3;
 /** The rarity counts the novelties of the calibration replay from this share of it on. */
 const RARITY_FROM = 0.5;
-/** Buckets of the rarity histogram over [0, 1]: a multiple of 1…7, so shares of contexts land exactly. */
+/** Buckets of the rarity histogram over [0, 1]: a multiple of 1…7, so shares of up to 7 contexts land exactly (of 8, rounded). */
 const BUCKETS = 420;
+/** Calibration points the season is looked for in, at most (the newest). */
+const SEASON_POINTS = 2000;
 
 interface ContextTable {
   recent: number[];
@@ -183,7 +185,8 @@ export function contextStep(state: ContextState, params: ContextParams, value: n
     const points = state.calibrating;
     state.lo = points.reduce((low, x) => Math.min(low, x), Infinity);
     state.hi = points.reduce((high, x) => Math.max(high, x), -Infinity);
-    state.season = params.seasonal ? seasonOf(points) : 0;
+    // The season from the last SEASON_POINTS points at most: the autocorrelation costs their square.
+    state.season = params.seasonal ? seasonOf(points.length > SEASON_POINTS ? points.slice(-SEASON_POINTS) : points) : 0;
     points.forEach((point, i) => {
       const raw = rawNovelty(state, params, point);
       if (i >= RARITY_FROM * params.calibration) countNovelty(state, raw);
