@@ -28,7 +28,7 @@ function read(index: RuleIndex, body: string, precision = 'n', reader = new Poin
       const { shards, rules } = router.route(index, db, buf, view, start, seriesEnd);
       for (const shard of shards) {
         const batch = batches.get(shard) ?? new PendingBatch(capacity === undefined ? undefined : Buffer.allocUnsafe(capacity));
-        batch.add(db, precision, 1_700_000_000_123, buf, view, start, end, rules);
+        batch.add(db, precision, 1_700_000_000_123, 1, buf, view, start, end, rules);
         batches.set(shard, batch);
       }
     },
@@ -134,7 +134,7 @@ describe('reading writes into detection points', () => {
         line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
           const { shards, rules } = router.route(index, 'demo', body, viewOf(body), start, seriesEnd);
           expect(shards).toContain(shardOf('demo/cpu#v', 4));
-          batch.add('demo', 'n', 1000 + w, body, viewOf(body), start, end, rules);
+          batch.add('demo', 'n', 1000 + w, w, body, viewOf(body), start, end, rules);
         },
         invalid: () => undefined,
       });

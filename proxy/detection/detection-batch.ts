@@ -27,8 +27,8 @@ export function batchSegments(batch: Pick<DetectionBatch, 'segments'>, payload: 
 }
 
 interface OpenSegment {
-  readonly body: Buffer;
-  readonly view: DataView;
+  /** The write its lines come from (not the write's body: held here, bodies lived on past young GCs and only full GCs freed them). */
+  readonly write: number;
   readonly entry: [string, string, number, number];
   readonly from: number;
 }
@@ -62,14 +62,14 @@ export class PendingBatch {
     return this.#length - HEAD_ROOM;
   }
 
-  /** Line [start, end) of `body` (`view`: a DataView of it, made once per body). */
-  add(db: string, precision: string, receivedAt: number, body: Buffer, view: DataView, start: number, end: number, rules: readonly string[]): void {
+  /** Line [start, end) of `body` (`view`: a DataView of it), of write number `write` (a segment per write). */
+  add(db: string, precision: string, receivedAt: number, write: number, body: Buffer, view: DataView, start: number, end: number, rules: readonly string[]): void {
     let open = this.#open;
-    if (open === null || open.body !== body) {
+    if (open === null || open.write !== write) {
       this.#close();
       const entry: [string, string, number, number] = [db, precision, receivedAt, 0];
       this.#segments.push(entry);
-      open = { body, view, entry, from: this.#length };
+      open = { write, entry, from: this.#length };
       this.#open = open;
     }
     const size = end - start;

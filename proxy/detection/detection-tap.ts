@@ -53,6 +53,8 @@ export class DetectionTap implements WriteWatch {
   readonly #lastBytes = new Map<number, number>();
   readonly #spans = new LineSpansPool();
   #pendingPoints = 0;
+  /** Numbers the writes routed (a batch's segment per write). */
+  #writes = 0;
   /** Names this tap's batches (with a sequence number): unique across proxy processes. */
   readonly #id = randomBytes(6).toString('hex');
   #sequence = 0;
@@ -103,6 +105,7 @@ export class DetectionTap implements WriteWatch {
     const limit = this.#config.maxPendingPoints;
     let skipped = 0;
     const view = viewOf(body);
+    const write = ++this.#writes;
     const spans = lines.spans;
     for (let l = 0; l < lines.length; l += 3) {
       const start = spans[l] as number;
@@ -119,7 +122,7 @@ export class DetectionTap implements WriteWatch {
           pending = new PendingBatch(this.#buffer(shard));
           this.#pending.set(shard, pending);
         }
-        pending.add(db, precision, receivedAt, body, view, start, end, rules);
+        pending.add(db, precision, receivedAt, write, body, view, start, end, rules);
         this.#pendingPoints++;
         if (pending.lines >= this.#config.batchPoints) this.#flush(shard);
       }
