@@ -25,6 +25,7 @@ import { RedisKeys } from '../proxy/redis-keys.js';
 import { DETECTION_QUEUE } from '../proxy/detection/detection-tap.js';
 import { CurveHistory } from '../worker/detection/curve-history.js';
 import { historyPlan, type HistoryPlan } from '../worker/detection/history-plan.js';
+import { median } from '../worker/detect/robust-baseline.js';
 import { judgeWithHistory, newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
 import { startRedis, type RedisServer } from '../deploy/local/redis-server.js';
 import { BenchCluster, MEASUREMENTS, commandCpuSeconds, cpuSeconds, machineCpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
@@ -187,8 +188,9 @@ function cpuUse(proxyPid: number): CpuUse {
   return { proxy: cpuSeconds(proxyPid), redis: commandCpuSeconds('redis-server'), influxd: commandCpuSeconds('influxd'), machine: machineCpuSeconds() };
 }
 
-function perPoint(after: CpuUse, before: CpuUse, points: number): Record<keyof CpuUse, string> {
-  const each = (key: keyof CpuUse): string => (((after[key] - before[key]) * 1e6) / Math.max(1, points)).toFixed(2);
+/** CPU seconds `cpu` spread over `points`, in µs each. */
+function perPoint(cpu: CpuUse, points: number): Record<keyof CpuUse, string> {
+  const each = (key: keyof CpuUse): string => ((cpu[key] * 1e6) / Math.max(1, points)).toFixed(2);
   return { proxy: each('proxy'), redis: each('redis'), influxd: each('influxd'), machine: each('machine') };
 }
 
@@ -220,12 +222,6 @@ function addCpu(side: Side, after: CpuUse, before: CpuUse): void {
   const cpu = side.cpu;
   side.cpu = { proxy: cpu.proxy + after.proxy - before.proxy, redis: cpu.redis + after.redis - before.redis, influxd: cpu.influxd + after.influxd - before.influxd, machine: cpu.machine + after.machine - before.machine };
 }
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /**
  * `queues`: `shared`, detection's queues in the Redis that keeps the replay buffers (append-only file
@@ -279,8 +275,8 @@ async function measureBC(cluster: BenchCluster, queueRedis: RedisServer, seconds
     }
     const roundRatios = watched.rates.map((rate, i) => rate / (plain.rates[i] as number));
     const ratio = median(roundRatios);
-    const plainUse = perPoint(plain.cpu, emptySide().cpu, plain.points);
-    const rulesUse = perPoint(watched.cpu, emptySide().cpu, watched.points);
+    const plainUse = perPoint(plain.cpu, plain.points);
+    const rulesUse = perPoint(watched.cpu, watched.points);
     process.stderr.write(`B rounds: ${roundRatios.map((r) => r.toFixed(2)).join(' ')}; CPU µs/point without ${JSON.stringify(plainUse)}, with ${JSON.stringify(rulesUse)}\n`);
     await sleep(1000);
     const queued = (await metric(proxy.url, 'influxring_detection_points_queued_total', '')) - queuedBefore;

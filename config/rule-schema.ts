@@ -92,3 +92,15 @@ export const ruleSchema = z
   .strict();
 
 export type Rule = z.infer<typeof ruleSchema>;
+
+const algorithmKeys = new WeakMap<Rule, string>();
+
+/** The rule's algorithm as JSON, made once per rule object: a curve's state (or loaded history) is for one algorithm. */
+export function algorithmKey(rule: Rule): string {
+  let key = algorithmKeys.get(rule);
+  if (key === undefined) {
+    key = JSON.stringify(rule.algorithm);
+    algorithmKeys.set(rule, key);
+  }
+  return key;
+}

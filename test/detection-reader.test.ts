@@ -25,7 +25,7 @@ function read(index: RuleIndex, body: string, precision = 'n', reader = new Poin
   const batches = new Map<number, PendingBatch>();
   scanLines(buf, { precision, maxLineBytes: 1 << 20 }, {
     line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
-      const { shards, rules } = router.route(index, db, buf, view, start, seriesEnd);
+      const { shards, rules } = router.routes(index, db)(buf, view, start, seriesEnd);
       for (const shard of shards) {
         const batch = batches.get(shard) ?? new PendingBatch(capacity === undefined ? undefined : Buffer.allocUnsafe(capacity));
         batch.add(db, precision, 1_700_000_000_123, 1, buf, view, start, end, rules);
@@ -37,8 +37,8 @@ function read(index: RuleIndex, body: string, precision = 'n', reader = new Poin
   const out: [number, DetectionPoint][] = [];
   const all: [number, DetectionPoint][] = [];
   for (const [shard, batch] of batches) {
-    const { batch: job, payload } = batch.build('key');
-    for (const [db, p, receivedAt, lines] of batchSegments(job, payload)) {
+    const { batch: job, buffer, start, end } = batch.build('key');
+    for (const [db, p, receivedAt, lines] of batchSegments(job, buffer.subarray(start, end))) {
       reader.read(index, db, p, lines, receivedAt, (of, point) => {
         all.push([of, point]);
         if (of === shard) out.push([of, point]);
@@ -132,14 +132,15 @@ describe('reading writes into detection points', () => {
     for (const [w, body] of writes.entries()) {
       scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
         line: (start, end, _measurementEnd, _hasTimestamp, seriesEnd) => {
-          const { shards, rules } = router.route(index, 'demo', body, viewOf(body), start, seriesEnd);
+          const { shards, rules } = router.routes(index, 'demo')(body, viewOf(body), start, seriesEnd);
           expect(shards).toContain(shardOf('demo/cpu#v', 4));
           batch.add('demo', 'n', 1000 + w, w, body, viewOf(body), start, end, rules);
         },
         invalid: () => undefined,
       });
     }
-    const { batch: job, payload } = batch.build('the-key');
+    const { batch: job, buffer, start, end } = batch.build('the-key');
+    const payload = buffer.subarray(start, end);
     expect(batch.lines).toBe(4);
     expect(job).toEqual({ rules: ['r1'], segments: [['demo', 'n', 1000, 15], ['demo', 'n', 1001, 15]], payload: 'the-key' });
     writes[0]?.fill(0); // the batch copied the lines: the request's buffer can go
@@ -159,7 +160,7 @@ describe('reading writes into detection points', () => {
     const routed = (router: LineRouter, body: Buffer): string[] => {
       const out: string[] = [];
       scanLines(body, { precision: 'n', maxLineBytes: 1 << 20 }, {
-        line: (start, _end, _m, _t, seriesEnd) => out.push(router.route(index, 'demo', body, viewOf(body), start, seriesEnd).shards.join(',')),
+        line: (start, _end, _m, _t, seriesEnd) => out.push(router.routes(index, 'demo')(body, viewOf(body), start, seriesEnd).shards.join(',')),
         invalid: () => undefined,
       });
       return out;

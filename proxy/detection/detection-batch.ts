@@ -27,7 +27,7 @@ export function batchSegments(batch: Pick<DetectionBatch, 'segments'>, payload: 
 }
 
 interface OpenSegment {
-  /** The write its lines come from (not the write's body: held here, bodies lived on past young GCs and only full GCs freed them). */
+  /** The write its lines come from (a number: the batch does not keep the write's body alive). */
   readonly write: number;
   readonly entry: [string, string, number, number];
   readonly from: number;
@@ -82,13 +82,13 @@ export class PendingBatch {
   }
 
   /**
-   * The batch as a job's data (the payload's key to be set) and its payload (every segment's lines),
-   * which is [start, end) of `buffer`, with the rooms around it.
+   * The batch as a job's data (the payload's key to be set), and where its payload (every segment's
+   * lines) is: [start, end) of `buffer`, with the rooms around it.
    */
-  build(payloadKey: string): { batch: DetectionBatch; payload: Buffer; buffer: Buffer; start: number; end: number } {
+  build(payloadKey: string): { batch: DetectionBatch; buffer: Buffer; start: number; end: number } {
     this.#close();
     const batch = { rules: [...this.#rules], segments: this.#segments, payload: payloadKey };
-    return { batch, payload: this.#bytes.subarray(HEAD_ROOM, this.#length), buffer: this.#bytes, start: HEAD_ROOM, end: this.#length };
+    return { batch, buffer: this.#bytes, start: HEAD_ROOM, end: this.#length };
   }
 
   #close(): void {

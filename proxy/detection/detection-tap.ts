@@ -106,11 +106,12 @@ export class DetectionTap implements WriteWatch {
     let skipped = 0;
     const view = viewOf(body);
     const write = ++this.#writes;
+    const routeOf = this.#router.routes(index, db);
     const spans = lines.spans;
     for (let l = 0; l < lines.length; l += 3) {
       const start = spans[l] as number;
       const end = spans[l + 1] as number;
-      const { shards, rules } = this.#router.route(index, db, body, view, start, spans[l + 2] as number);
+      const { shards, rules } = routeOf(body, view, start, spans[l + 2] as number);
       for (let s = 0; s < shards.length; s++) {
         if (this.#pendingPoints >= limit) {
           skipped++;
@@ -172,14 +173,14 @@ export class DetectionTap implements WriteWatch {
     const lines = pending.lines;
     this.#lastBytes.set(shard, pending.bytes);
     const key = this.#keys.detectionBatch(shard, `${this.#id}-${++this.#sequence}`);
-    const { batch, payload, buffer, start, end } = pending.build(key);
+    const { batch, buffer, start, end } = pending.build(key);
     // The lines first, as bytes, then the job that names them: a job is only added once its lines are
     // stored (on a connection that is ready: a fail-fast one refuses commands while it connects).
     const queue = this.#queue(shard);
     const ttl = this.#config.batchTtl;
     queue
       .waitUntilReady()
-      .then(() => setFromBuffer(this.#connection, buffer, start, end, key, ttl) ?? this.#connection.set(key, payload, 'PX', ttl))
+      .then(() => setFromBuffer(this.#connection, buffer, start, end, key, ttl) ?? this.#connection.set(key, buffer.subarray(start, end), 'PX', ttl))
       .then(() => {
         // Stored: its buffer is free (after a failure it is not: the socket may still hold it).
         if (this.#spareBytes + buffer.length <= SPARE_BYTES && buffer.length <= SPARE_BUFFER_BYTES) {

@@ -7,6 +7,7 @@
 import { parsePoint } from '../../worker/detection/point-parser.js';
 import { sameRange, viewOf } from './byte-words.js';
 import type { RuleIndex } from './rule-index.js';
+import { SeriesCache } from './series-cache.js';
 import { splitSeries } from './series-key.js';
 
 /** Where one series' lines go: the distinct shards of its curves, and the rules that make them. */
@@ -28,47 +29,34 @@ interface Cached {
   readonly next: Cached | undefined;
 }
 
+/** The route of a line whose series key is [start, seriesEnd) of `body` (`view`: a DataView of it). */
+export type RouteOf = (body: Buffer, view: DataView, start: number, seriesEnd: number) => SeriesRoute;
+
 export class LineRouter {
   readonly #shards: number;
   /** Per database: series key hash → cached keys (a route depends on the database's rules). */
-  readonly #cache = new Map<string, Map<number, Cached>>();
-  #cached = 0;
-  #cacheIndex: RuleIndex | null = null;
+  readonly #cache = new SeriesCache<number, Cached>(SERIES_CACHE);
 
   constructor(shards: number) {
     this.#shards = shards;
   }
 
-  /** The route of a line of database `db` whose series key is [start, seriesEnd) of `body` (`view`: a DataView of it). */
-  route(index: RuleIndex, db: string, body: Buffer, view: DataView, start: number, seriesEnd: number): SeriesRoute {
-    if (this.#cacheIndex !== index) {
-      this.#cache.clear();
-      this.#cached = 0;
-      this.#cacheIndex = index;
-    }
-    let byHash = this.#cache.get(db);
-    if (byHash === undefined) {
-      byHash = new Map();
-      this.#cache.set(db, byHash);
-    }
-    let hash = 0x811c9dc5;
-    for (let i = start; i < seriesEnd; i++) hash = Math.imul(hash ^ (body[i] as number), 0x01000193);
-    const first = byHash.get(hash);
-    for (let entry = first; entry !== undefined; entry = entry.next) if (sameRange(entry.key, entry.view, body, view, start, seriesEnd)) return entry.route;
-    const series = body.toString('utf8', start, seriesEnd);
-    // An escape in the series key: read it as influxd would (a line of it with a placeholder field).
-    const { measurement, tags } = series.includes('\\') ? parsePoint(`${series} _=0`) : splitSeries(series);
-    const route = this.#routeOf(index, db, measurement, tags);
-    const key = Buffer.from(body.subarray(start, seriesEnd));
-    if (this.#cached >= SERIES_CACHE) {
-      this.#cache.clear();
-      this.#cached = 0;
-      byHash = new Map();
-      this.#cache.set(db, byHash);
-      byHash.set(hash, { key, view: viewOf(key), route, next: undefined });
-    } else byHash.set(hash, { key, view: viewOf(key), route, next: first });
-    this.#cached++;
-    return route;
+  /** How the lines of a write to database `db` are routed under `index` (made once per write). */
+  routes(index: RuleIndex, db: string): RouteOf {
+    const byHash = this.#cache.of(index, db);
+    return (body, view, start, seriesEnd) => {
+      let hash = 0x811c9dc5;
+      for (let i = start; i < seriesEnd; i++) hash = Math.imul(hash ^ (body[i] as number), 0x01000193);
+      const first = byHash.get(hash);
+      for (let entry = first; entry !== undefined; entry = entry.next) if (sameRange(entry.key, entry.view, body, view, start, seriesEnd)) return entry.route;
+      const series = body.toString('utf8', start, seriesEnd);
+      // An escape in the series key: read it as influxd would (a line of it with a placeholder field).
+      const { measurement, tags } = series.includes('\\') ? parsePoint(`${series} _=0`) : splitSeries(series);
+      const route = this.#routeOf(index, db, measurement, tags);
+      const key = Buffer.from(body.subarray(start, seriesEnd));
+      this.#cache.set(byHash, hash, { key, view: viewOf(key), route, next: first });
+      return route;
+    };
   }
 
   /** The distinct shards and rules of the curves the rules make of a series. */

@@ -1,7 +1,7 @@
 // The detection rules a proxy matches points against, indexed by database and measurement, each with
 // its compiled tag filter and field set. Rebuilt whenever the rules change.
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
-import type { Rule } from '../../config/rule-schema.js';
+import { algorithmKey, type Rule } from '../../config/rule-schema.js';
 import { shardKey } from '../shard-key.js';
 import { seriesKey, shardOf } from './series-key.js';
 
@@ -40,7 +40,7 @@ export class RuleIndex {
       list.push({ rule, matches: tagMatcher(parseTagFilter(rule.filter)), fields: new Set(rule.fields) });
       byMeasurement.set(rule.measurement, list);
       this.#shardKeys.add(shardKey(rule.db, rule.measurement));
-      this.#byName.set(rule.name, { rule, algorithm: JSON.stringify(rule.algorithm) });
+      this.#byName.set(rule.name, { rule, algorithm: algorithmKey(rule) });
       size++;
     }
     this.size = size;

@@ -9,7 +9,7 @@
 // lost) start from their last `calibration` (or `window`) points: one query per rule, LIMIT per series.
 import type { Logger } from 'pino';
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
-import type { Rule } from '../../config/rule-schema.js';
+import { algorithmKey, type Rule } from '../../config/rule-schema.js';
 import { seriesKey, shardOf } from '../../proxy/detection/series-key.js';
 import { answerChunks, chunkSeries, type AnswerChunk, type AnswerSeries } from '../../proxy/chunked-answer.js';
 import { quoteIdent, quoteLiteral } from '../../proxy/influxql-tokens.js';
@@ -68,7 +68,6 @@ export class HistoryLoader {
   readonly #log: Logger;
   readonly #rules = new Map<string, RuleHistory>();
   readonly #byRule = new WeakMap<Rule, RuleHistory | null>();
-  readonly #algorithms = new WeakMap<Rule, string>();
   /** Streaming rules whose curves' recent points were loaded since the last shard was taken over (by algorithm). */
   readonly #recentLoaded = new Map<string, string>();
   readonly #recentLoading = new Map<string, Promise<void>>();
@@ -171,7 +170,7 @@ export class HistoryLoader {
     // Asked for every point: answered from the rule object once it was seen (a changed rule is a new object).
     const seen = this.#byRule.get(rule);
     if (seen !== undefined && (seen === null || this.#rules.get(rule.name) === seen)) return seen;
-    const algorithm = this.#algorithm(rule);
+    const algorithm = algorithmKey(rule);
     const existing = this.#rules.get(rule.name);
     let history: RuleHistory | null = existing !== undefined && existing.algorithm === algorithm ? existing : null;
     if (history === null) {
@@ -183,16 +182,6 @@ export class HistoryLoader {
     }
     this.#byRule.set(rule, history);
     return history;
-  }
-
-  /** The rule's algorithm as JSON (what a history, or a start from the cluster, was made for). */
-  #algorithm(rule: Rule): string {
-    let algorithm = this.#algorithms.get(rule);
-    if (algorithm === undefined) {
-      algorithm = JSON.stringify(rule.algorithm);
-      this.#algorithms.set(rule, algorithm);
-    }
-    return algorithm;
   }
 
   async #load(rule: Rule, history: RuleHistory, load: Load): Promise<void> {
@@ -244,7 +233,7 @@ export class HistoryLoader {
   ensureRecent(rule: Rule, before: number): Promise<void> | null {
     const length = recentPoints(rule);
     if (length === 0) return null;
-    const algorithm = this.#algorithm(rule);
+    const algorithm = algorithmKey(rule);
     if (this.#recentLoaded.get(rule.name) === algorithm) return null;
     const loading = this.#recentLoading.get(rule.name);
     if (loading !== undefined) return loading;

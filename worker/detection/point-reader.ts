@@ -5,6 +5,7 @@
 // number or two; a line with escapes or quotes is read fully (point-parser). A string field may hold
 // a newline: a line with a quote ends at the first newline outside a string.
 import type { Curve, RuleIndex } from '../../proxy/detection/rule-index.js';
+import { SeriesCache } from '../../proxy/detection/series-cache.js';
 import { splitSeries } from '../../proxy/detection/series-key.js';
 import { timestampMs } from '../../proxy/line-protocol.js';
 import { parsePoint } from './point-parser.js';
@@ -76,10 +77,8 @@ const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13;
 
 export class PointReader {
   readonly #shards: number;
-  /** Per database: series text → what the rules make of it (null: read such lines fully). */
-  readonly #series = new Map<string, Map<string, SeriesTargets | null>>();
-  #cached = 0;
-  #seriesIndex: RuleIndex | null = null;
+  /** Per database: series text → what the rules make of it. */
+  readonly #series = new SeriesCache<string, SeriesTargets>(SERIES_CACHE);
   /** Lines that could not be read (skipped). */
   unreadable = 0;
 
@@ -92,16 +91,7 @@ export class PointReader {
    * `db` — only those of shard `only` when it is given.
    */
   read(index: RuleIndex, db: string, precision: string, lines: string, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only = -1): void {
-    if (this.#seriesIndex !== index) {
-      this.#series.clear();
-      this.#cached = 0;
-      this.#seriesIndex = index;
-    }
-    let cache = this.#series.get(db);
-    if (cache === undefined) {
-      cache = new Map();
-      this.#series.set(db, cache);
-    }
+    const cache = this.#series.of(index, db);
     const drop = PRECISION_DIGITS[precision] ?? 6;
     // The next quote (or the end): a line with one is read fully, as a string field may hold a newline.
     let nextQuote = lines.indexOf('"');
@@ -129,7 +119,7 @@ export class PointReader {
   }
 
   /** Reads the line [start, to) (it has no quote); returns where it ends. */
-  #readLine(index: RuleIndex, cache: Map<string, SeriesTargets | null>, db: string, precision: string, drop: number, lines: string, start: number, to: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): number {
+  #readLine(index: RuleIndex, cache: Map<string, SeriesTargets>, db: string, precision: string, drop: number, lines: string, start: number, to: number, receivedAt: number, emit: (shard: number, point: DetectionPoint) => void, only: number): number {
     const lineEnd = to;
     // Trailing blanks are not part of the timestamp.
     while (to > start && isBlank(lines.charCodeAt(to - 1))) to--;
@@ -140,17 +130,10 @@ export class PointReader {
     const head = lines.slice(start, space);
     let series = cache.get(head);
     if (series === undefined) {
-      series = head.includes('\\') ? null : this.#describe(index, db, head);
-      if (series !== null) {
-        if (this.#cached >= SERIES_CACHE) {
-          for (const byHead of this.#series.values()) byHead.clear();
-          this.#cached = 0;
-        }
-        cache.set(head, series);
-        this.#cached++;
-      }
+      if (head.includes('\\')) return this.#readSlowly(index, db, precision, lines, start, receivedAt, emit, only);
+      series = this.#describe(index, db, head);
+      this.#series.set(cache, head, series);
     }
-    if (series === null) return this.#readSlowly(index, db, precision, lines, start, receivedAt, emit, only);
     if (series.fields.size === 0 || (only >= 0 && !series.shards.has(only))) return lineEnd;
     // Fields, then the timestamp, in one pass over the rest of the line (an escape in it: the slow
     // path). Runs of blanks separate them, as influxd reads them.

@@ -3,7 +3,7 @@
 // calibrates on the curve's first `calibration` points, the robust baseline judges each point against
 // its last `window` points, context novelty learns the contexts of the curve's shape. Metis and seasonal ESD judge a point against the curve's past windows
 // (curve-history.ts, loaded from the cluster): `judgeWithHistory`; their state here is the cooldown.
-import type { Rule } from '../../config/rule-schema.js';
+import { algorithmKey, type Rule } from '../../config/rule-schema.js';
 import { biDspotInit, biDspotStep, biDspotThresholds, type BiDspotState } from '../detect/bi-dspot.js';
 import { biSpotInit, biSpotStep, biSpotThresholds, type BiSpotState } from '../detect/bi-spot.js';
 import { dspotInit, dspotMean, dspotStep, type DspotState } from '../detect/dspot.js';
@@ -45,7 +45,7 @@ export interface Judgement {
 }
 
 export function newSeriesState(rule: Rule): SeriesState {
-  return { algorithm: JSON.stringify(rule.algorithm), recent: [], detector: null, lastAlertAt: 0 };
+  return { algorithm: algorithmKey(rule), recent: [], detector: null, lastAlertAt: 0 };
 }
 
 /** Judges `value` (null while the detector calibrates, or when the algorithm is not a streaming one). */

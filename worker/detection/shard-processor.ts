@@ -4,7 +4,7 @@
 // token: an owner that lost its lease cannot overwrite the new owner's state).
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Rule } from '../../config/rule-schema.js';
+import { algorithmKey, type Rule } from '../../config/rule-schema.js';
 import { batchSegments, type DetectionBatch } from '../../proxy/detection/detection-batch.js';
 import { DETECTION_QUEUE } from '../../proxy/detection/detection-tap.js';
 import type { RuleIndex } from '../../proxy/detection/rule-index.js';
@@ -45,6 +45,9 @@ export interface ProcessorContext {
   readonly counted: (outcome: 'judged' | 'unjudged' | 'no-rule', points: number) => void;
 }
 
+/** A curve state's field in the shard's state hash: "rule\nseries key". */
+const stateField = (rule: string, curve: string): string => `${rule}\n${curve}`;
+
 export class ShardProcessor {
   readonly shard: number;
   readonly #token: string;
@@ -70,9 +73,9 @@ export class ShardProcessor {
   /** Restores the saved states, then starts taking the shard's batches. */
   async start(): Promise<void> {
     const saved = await this.#ctx.redis.hgetall(this.#ctx.keys.detectionState(this.shard));
-    for (const [key, json] of Object.entries(saved)) {
-      const cut = key.indexOf('\n');
-      this.#curves(key.slice(0, cut)).set(key.slice(cut + 1), JSON.parse(json) as SeriesState);
+    for (const [field, json] of Object.entries(saved)) {
+      const cut = field.indexOf('\n');
+      this.#curves(field.slice(0, cut)).set(field.slice(cut + 1), JSON.parse(json) as SeriesState);
     }
     this.#restored = true;
     this.#worker = new Worker<DetectionBatch>(DETECTION_QUEUE, (job) => this.#process(job), {
@@ -125,9 +128,7 @@ export class ShardProcessor {
   startFrom(rule: Rule, curve: string, values: readonly number[], since: number): void {
     if (!this.#restored) return;
     const curves = this.#curves(rule.name);
-    const existing = curves.get(curve);
-    const algorithm = JSON.stringify(rule.algorithm);
-    if (existing !== undefined && existing.algorithm === algorithm) return;
+    if (curves.get(curve)?.algorithm === algorithmKey(rule)) return;
     const state = newSeriesState(rule);
     for (const value of values) observe(state, rule, value);
     state.since = since;
@@ -180,16 +181,23 @@ export class ShardProcessor {
 
   /** Forgets the states of the rules not in `live`, here and in Redis. */
   async forgetRulesExcept(live: ReadonlySet<string>): Promise<void> {
+    await this.#forget((rule) => !live.has(rule));
+  }
+
+  /** Forgets the curves `which` names, here and in Redis; returns how many. */
+  async #forget(which: (rule: string, state: SeriesState) => boolean): Promise<number> {
     const fields: string[] = [];
     for (const [rule, curves] of this.#states) {
-      if (live.has(rule)) continue;
       for (const [curve, state] of curves) {
-        fields.push(`${rule}\n${curve}`);
+        if (!which(rule, state)) continue;
+        curves.delete(curve);
         this.#dirty.delete(state);
+        fields.push(stateField(rule, curve));
       }
-      this.#states.delete(rule);
+      if (curves.size === 0) this.#states.delete(rule);
     }
     if (fields.length > 0) await this.#ctx.redis.hdel(this.#ctx.keys.detectionState(this.shard), ...fields).catch(() => undefined);
+    return fields.length;
   }
 
   #curves(rule: string): Map<string, SeriesState> {
@@ -204,20 +212,10 @@ export class ShardProcessor {
   /** Forgets the curves that got no point for `idleCurveTtl`: here, in Redis, and their past windows. */
   async #sweepIdle(now: number): Promise<void> {
     this.#sweptAt = now;
-    const fields: string[] = [];
-    for (const [rule, curves] of this.#states) {
-      for (const [curve, state] of curves) {
-        state.seenAt ??= now; // restored from a checkpoint written before curves had a last-seen time
-        if (now - state.seenAt < this.#ctx.idleCurveTtl) continue;
-        curves.delete(curve);
-        this.#dirty.delete(state);
-        fields.push(`${rule}\n${curve}`);
-      }
-    }
     this.#ctx.history.forgetIdle(this.shard, now - this.#ctx.idleCurveTtl);
-    if (fields.length === 0) return;
-    this.#ctx.log.info({ shard: this.shard, curves: fields.length }, 'idle curves forgotten');
-    await this.#ctx.redis.hdel(this.#ctx.keys.detectionState(this.shard), ...fields).catch(() => undefined);
+    // (A state restored from a checkpoint written before curves had a last-seen time counts from now.)
+    const forgotten = await this.#forget((_, state) => now - (state.seenAt ??= now) >= this.#ctx.idleCurveTtl);
+    if (forgotten > 0) this.#ctx.log.info({ shard: this.shard, curves: forgotten }, 'idle curves forgotten');
   }
 
   /** Saves the states changed since the last save (only while this worker holds the lease); forgets idle curves now and then. */
@@ -226,7 +224,7 @@ export class ShardProcessor {
     if (now - this.#sweptAt >= Math.min(this.#ctx.idleCurveTtl / 2, 60_000)) await this.#sweepIdle(now);
     if (this.#dirty.size === 0) return true;
     const pairs: string[] = [];
-    for (const [state, [rule, curve]] of this.#dirty) pairs.push(`${rule}\n${curve}`, JSON.stringify(state));
+    for (const [state, [rule, curve]] of this.#dirty) pairs.push(stateField(rule, curve), JSON.stringify(state));
     this.#dirty.clear();
     const redis = this.#ctx.redis as RedisClient & SaveCommands;
     const saved = await redis.irxDetectSave(this.#ctx.keys.detectionLease(this.shard), this.#ctx.keys.detectionState(this.shard), this.#token, ...pairs).catch(() => -1);
