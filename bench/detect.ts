@@ -13,9 +13,11 @@
 //      process; the curves one process keeps checking is what fits in 60 s of one core and in memory.
 //   E. The same for Metis value detection: N curves with today's, yesterday's and last week's windows
 //      in memory as a worker keeps them (curve-history.ts), one point each per pass.
+//   F. What a worker pays to bootstrap Metis windows from the cluster (at its start, or when it takes a
+//      shard over): N curves' windows loaded through the proxy with bulk queries (history-bootstrap.ts).
 //   B and C run with detection's queues in a Redis of their own without persistence (detection.redisUrl;
 //   `--queues shared`: in the main Redis, whose append-only file then takes every batch).
-//   npm run bench:detect -- [--seconds 5] [--rounds 4] [--queues own|shared] [--curves 1000000] [--metis-curves 100000] [--parts abcde]
+//   npm run bench:detect -- [--seconds 5] [--rounds 4] [--queues own|shared] [--curves 1000000] [--metis-curves 100000] [--history-curves 5000] [--parts abcdef]
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ import { historyPlan, type HistoryPlan } from '../worker/detection/history-plan.
 import { median } from '../worker/detect/robust-baseline.js';
 import { judgeWithHistory, newSeriesState, observe, type SeriesState } from '../worker/detection/series-detector.js';
 import { startRedis, type RedisServer } from '../deploy/local/redis-server.js';
+import { partF } from './history-bootstrap.js';
 import { BenchCluster, MEASUREMENTS, commandCpuSeconds, cpuSeconds, machineCpuSeconds, metric, option, query, runGenerator, type Load } from './harness.js';
 
 const ALGORITHMS = [
@@ -346,20 +349,23 @@ async function main(): Promise<void> {
   if (queues !== 'own' && queues !== 'shared') throw new Error('--queues is own or shared');
   const curves = Number(option('curves', '1000000'));
   const metisCurves = Number(option('metis-curves', '100000'));
-  const parts = option('parts', 'abcde');
+  const historyCurves = Number(option('history-curves', '5000'));
+  const parts = option('parts', 'abcdef');
   const a = parts.includes('a') ? partA() : '';
   const d = parts.includes('d') ? partD(curves) : '';
   const e = parts.includes('e') ? partE(metisCurves) : '';
   let bc = '';
-  if (parts.includes('b') || parts.includes('c')) {
+  let f = '';
+  if (parts.includes('b') || parts.includes('c') || parts.includes('f')) {
     const cluster = await BenchCluster.start();
     try {
-      bc = await partsBC(cluster, seconds, rounds, queues, 1_700_000_000_000_000_000n);
+      if (parts.includes('b') || parts.includes('c')) bc = await partsBC(cluster, seconds, rounds, queues, 1_700_000_000_000_000_000n);
+      if (parts.includes('f')) f = await partF(cluster, historyCurves);
     } finally {
       await cluster.stop();
     }
   }
-  process.stdout.write(`\n${a}\n\n${bc}\n\n${d}\n\n${e}\n\n${new Date().toISOString()}, node ${process.version}\n`);
+  process.stdout.write(`\n${[a, bc, d, e, f].filter((t) => t !== '').join('\n\n')}\n\n${new Date().toISOString()}, node ${process.version}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -86,7 +86,7 @@ export const configSchema = z
       .describe('Detection rules. They seed the rules in Redis on the first start; from then on the rules in Redis (changed with the admin API, `/admin/rules`) are the ones used.'),
     detection: z
       .object({
-        redisUrl: z.string().prefault('').describe('A standalone Redis (`redis://[:password@]host:port[/db]`) for detection\'s queues, batches, leases and curve states, apart from the one that keeps the replay buffers (empty: that one, `redis`). It may run without persistence: what a restart loses there is skipped detection, curves then start again from the cluster.'),
+        redisUrl: z.string().prefault('').describe('A standalone Redis (`redis://[:password@]host:port[/db]`) for detection\'s queues, batches, leases, curve states and saved past windows, apart from the one that keeps the replay buffers (empty: that one, `redis`). It may run without persistence: what a restart loses there is skipped detection, curves then start again from the cluster.'),
         shards: positiveInt.max(1024).prefault(16).describe('Detection shards: each series belongs to one (a hash of its key), each shard is one queue, owned by one worker at a time.'),
         flushInterval: duration.prefault('200ms').describe('How long a proxy gathers the points of a shard before handing them to its queue.'),
         batchPoints: positiveInt.prefault(5000).describe('Points of a shard that make a proxy hand them over at once.'),
@@ -97,7 +97,7 @@ export const configSchema = z
         username: z.string().prefault('').describe('User the workers authenticate as at the proxy when its `auth` is on (anomaly writes, past-window queries); empty: none.'),
         password: z.string().prefault('').describe('Password of `detection.username`.'),
         leaseTtl: duration.prefault('10s').describe('Lease of a worker on a shard; a worker that stops renewing loses its shards after this.'),
-        checkpointInterval: duration.prefault('5s').describe('How often a worker saves the state of its series to Redis.'),
+        checkpointInterval: duration.prefault('5s').describe('How often a worker saves the state of its series, and the past windows (Metis, seasonal ESD) that changed, to Redis.'),
         idleCurveTtl: duration.prefault('24h').describe('A curve that gets no point for this long is forgotten: its state (in the worker and in Redis) and its past windows.'),
         historyPrefetch: positiveInt.prefault(60).describe('Buckets a worker loads ahead of need in the past windows of Metis and seasonal rules (one bulk query per rule and window every so many buckets).'),
         historyTimeout: duration.prefault('60s').describe('Time limit of one bulk query for past windows.'),

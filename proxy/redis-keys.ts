@@ -131,6 +131,11 @@ export class RedisKeys {
     return `${this.#prefix}:{detect:${shard}}:state`;
   }
 
+  /** Hash of a shard's saved past windows of one rule ("": what was loaded, as JSON; "ring\nseries key": a ring's bytes). */
+  detectionWindows(shard: number, rule: string): string {
+    return `${this.#prefix}:{detect:${shard}}:windows:${rule}`;
+  }
+
   /** Hash worker id → last heartbeat (ms), for sharing the shards among the live workers. */
   detectionWorkers(): string {
     return `${this.#prefix}:{detect}:workers`;

@@ -1,6 +1,7 @@
 // A curve's past windows as the worker keeps them (rings of buckets): reading fills a gap with the
 // value before it and the leading gap with the first value; a window less than half there is not read;
-// a slot never goes back to an older bucket; the history plans of the algorithms that compare with the
+// a slot never goes back to an older bucket; a ring saved and read back (as a shard's owner saves it)
+// reads the same, without the older buckets no read reaches; the history plans of the algorithms that compare with the
 // past; each history algorithm judges a spike against its windows, and not a normal point.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
@@ -30,6 +31,38 @@ describe('curve history', () => {
     expect(ring.read(9, out)).toBe(true);
     expect(out[0]).toBe(9);
     expect(ring.read(5, out)).toBe(false);
+  });
+
+  it('a ring saved (encode) and read back (decode) reads the same buckets; a slot still holding an older bucket than the last `capacity` is left out', () => {
+    const ring = new BucketRing(8);
+    expect(ring.changed).toBe(false);
+    for (const bucket of [3, 20, 21, 23, 26, 27]) ring.set(bucket, bucket / 2);
+    expect(ring.changed).toBe(true);
+    expect(ring.newest()).toBe(27);
+    const data = ring.encode();
+    expect(data.length).toBe(8 + 1 + 4 * 5); // header, a byte of bits, 5 values (bucket 3 is older than 20…27)
+    const back = new BucketRing(8);
+    expect(back.decode(data)).toBe(true);
+    const out = new Float64Array(8);
+    const expected = new Float64Array(8);
+    expect(back.read(20, out)).toBe(true);
+    expect(ring.read(20, expected)).toBe(true);
+    expect([...out]).toEqual([...expected]);
+    expect(back.read(3, new Float64Array(1))).toBe(false);
+    expect(back.newest()).toBe(27);
+    // another capacity (the plan changed): nothing taken
+    const other = new BucketRing(9);
+    expect(other.decode(data)).toBe(false);
+    expect(other.newest()).toBe(-1);
+    // an empty ring, and values as 32-bit floats
+    expect(new BucketRing(8).decode(new BucketRing(8).encode())).toBe(true);
+    const fine = new BucketRing(4);
+    fine.set(1_000_000, 0.1);
+    const fineBack = new BucketRing(4);
+    fineBack.decode(fine.encode());
+    const one = new Float64Array(1);
+    fineBack.read(1_000_000, one);
+    expect(one[0]).toBe(Math.fround(0.1));
   });
 
   it('Metis: today 181 points, last week and yesterday 361 around the same time of day', () => {

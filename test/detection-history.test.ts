@@ -3,15 +3,25 @@
 // proxy with one bulk query per window (not per series), then keeps ahead of need. The curves have a
 // daily cycle; what must be found is computed here with the same pure function over the same windows
 // (32-bit values, as the worker keeps them): exactly the injected spike, one anomaly and one webhook
-// call; a series the rule's filter excludes is not loaded. A worker killed with SIGKILL: the one that
-// takes its shards over loads the windows again and finds the next spike. The proxy requires
+// call; a series the rule's filter excludes is not loaded. The owner saves the windows in Redis (the
+// rings that changed); a worker killed with SIGKILL: the one that takes its shards over takes them
+// back, with no query of the cluster, and finds the next spike. The proxy requires
 // credentials: the workers give theirs (detection.username/password) for queries and anomaly writes.
-// Moving past the buckets loaded ahead costs one more query per window.
+// Moving past the buckets loaded ahead costs one more query per window. What was loaded is known per
+// shard: one query serves every shard that needs the same, a shard taken over later loads alone.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../proxy/auth.js';
+import pino from 'pino';
+import { ruleSchema } from '../config/rule-schema.js';
+import { seriesKey, shardOf } from '../proxy/detection/series-key.js';
+import { RedisKeys } from '../proxy/redis-keys.js';
 import { metisValue } from '../worker/detect/metis-value.js';
+import { BucketRing } from '../worker/detection/curve-history.js';
+import { HistoryLoader } from '../worker/detection/history-loader.js';
+import { savedWindows } from '../worker/detection/saved-windows.js';
 import { admin, ADMIN_TOKEN } from './helpers/admin.js';
 import { waitUntil } from './helpers/load.js';
 import { webhookReceiver, type WebhookReceiver } from './helpers/webhook.js';
@@ -70,7 +80,7 @@ function expectedAnomalous(host: string, m: number): boolean {
 describe('detection against past days', () => {
   it('a Metis rule loads yesterday and last week with one bulk query per window and finds exactly the spike', async () => {
     const auth = { enabled: true, users: [{ name: USER, passwordHash: await hashPassword(PASSWORD) }] };
-    const c = await t.startCluster({ circles: [1], config: { admin: { token: ADMIN_TOKEN }, auth, detection: { shards: 4, flushInterval: 50, leaseTtl: 2000, username: USER, password: PASSWORD } } });
+    const c = await t.startCluster({ circles: [1], config: { admin: { token: ADMIN_TOKEN }, auth, detection: { shards: 4, flushInterval: 50, leaseTtl: 2000, checkpointInterval: 300, username: USER, password: PASSWORD } } });
     const worker = t.startWorker(c, 'worker', { INFLUXRING_LOG_LEVEL: 'info' });
     receiver = await webhookReceiver();
     const { calls } = receiver;
@@ -111,7 +121,40 @@ describe('detection against past days', () => {
     expect((await anomalyRows({})).status).toBe(401);
     await waitUntil('the anomaly point stored', async () => JSON.stringify(await (await anomalyRows(AUTH)).json()).includes('"values"'), 10_000);
 
-    // the worker dies; another takes the shards over with no history, loads it and goes on
+    // the windows are saved: today's ring of host a holds minutes −151…29 as the worker judged them
+    const redis = new Redis(c.redis.port, '127.0.0.1');
+    const keys = new RedisKeys('irx');
+    const savedOf = async (): Promise<Map<string, ReturnType<typeof savedWindows>>> => {
+      const bySeries = new Map<string, ReturnType<typeof savedWindows>>();
+      for (let shard = 0; shard < 4; shard++) {
+        const saved = savedWindows(await redis.hgetallBuffer(keys.detectionWindows(shard, 'load-metis')));
+        for (const curve of saved?.curves ?? []) bySeries.set(curve.key, saved);
+      }
+      return bySeries;
+    };
+    try {
+      await waitUntil('the windows of both curves saved, today up to minute 29', async () => {
+        const saved = (await savedOf()).get('demo/load,host=a#v')?.curves.find((curve) => curve.key === 'demo/load,host=a#v');
+        const today = saved?.rings[0];
+        if (today === null || today === undefined) return false;
+        const ring = new BucketRing(181);
+        return ring.decode(today) && ring.newest() === (NOW + (LIVE - 1) * MINUTE) / MINUTE;
+      }, 10_000);
+      const saved = await savedOf();
+      expect([...saved.keys()].sort()).toEqual(['demo/load,host=a#v', 'demo/load,host=b#v']);
+      const a = saved.get('demo/load,host=a#v')?.curves.find((curve) => curve.key === 'demo/load,host=a#v');
+      expect(a?.rings.map((ring) => ring !== null)).toEqual([true, true, true]);
+      const today = new BucketRing(181);
+      expect(today.decode(a?.rings[0] as Buffer)).toBe(true);
+      const out = new Float64Array(181);
+      expect(today.read((NOW + (LIVE - 181) * MINUTE) / MINUTE, out)).toBe(true);
+      expect([...out]).toEqual(Array.from({ length: 181 }, (_, i) => Math.fround(value('a', LIVE - 181 + i))));
+      expect(saved.get('demo/load,host=a#v')?.loaded.today).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+
+    // the worker dies; another takes the shards over with the saved windows and goes on, no query
     await worker.kill();
     const next = t.startWorker(c, 'worker-2', { INFLUXRING_LOG_LEVEL: 'info' });
     const log2 = join(c.dir, 'worker-2.log');
@@ -122,8 +165,10 @@ describe('detection against past days', () => {
     await waitUntil('the second anomaly', async () => (await listed()).length >= 2, 30_000, () => readFileSync(log2, 'utf8').slice(-3000));
     await waitUntil('every later point judged', () => /"judged":40\b/.test(readFileSync(log2, 'utf8')), 20_000, () => readFileSync(log2, 'utf8').slice(-3000));
     expect((await listed()).map((a) => `${a.series}@${(a.time - NOW) / MINUTE}`).sort()).toEqual([`demo/load,host=a#v@${SPIKE}`, `demo/load,host=b#v@${SPIKE_B}`]);
-    const reloaded = readFileSync(log2, 'utf8').split('\n').filter((line) => line.includes('"msg":"history loaded"'));
-    expect(reloaded).toHaveLength(3);
+    const log2Lines = readFileSync(log2, 'utf8').split('\n');
+    expect(log2Lines.filter((line) => line.includes('"msg":"history loaded"'))).toEqual([]);
+    const takenBack = log2Lines.filter((line) => line.includes('"msg":"past windows taken back from the last owner"')).map((line) => (JSON.parse(line) as { curves: number }).curves);
+    expect(takenBack.reduce((sum, curves) => sum + curves, 0)).toBe(2);
     await waitUntil('a webhook call for b', () => calls.length === 2, 10_000);
 
     // moving on past what was loaded ahead (60 buckets): one more query for each window days back
@@ -132,8 +177,50 @@ describe('detection against past days', () => {
     await write(c.url, ['a', 'b', 'c'], LIVE + 20, LIVE + 69);
     await waitUntil('every point judged', () => /"judged":140\b/.test(readFileSync(log2, 'utf8')), 20_000, () => readFileSync(log2, 'utf8').slice(-3000));
     const more = readFileSync(log2, 'utf8').split('\n').filter((line) => line.includes('"msg":"history loaded"')).map((line) => (JSON.parse(line) as { window: string }).window);
-    expect(more.slice(3).sort()).toEqual(['10080 buckets back', '1440 buckets back']);
+    expect(more.sort()).toEqual(['10080 buckets back', '1440 buckets back']);
     expect(await listed()).toHaveLength(2);
     expect(next.child.exitCode).toBeNull();
+  });
+
+  it('what was loaded is known per shard: one query per window serves the shards that miss the same, a shard taken later loads alone', async () => {
+    const c = await t.startCluster({ circles: [1] });
+    const hosts = Array.from({ length: 12 }, (_, i) => `h${i}`);
+    const response = await fetch(`${c.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE demo' }) });
+    expect(response.status).toBe(200);
+    for (const [from, to] of HISTORY) await write(c.url, hosts, from, to);
+    const rule = ruleSchema.parse({ name: 'm', db: 'demo', measurement: 'load', fields: ['v'], algorithm: { type: 'metis-value' } });
+    const shardOfHost = (host: string): number => shardOf(seriesKey('demo', 'load', [['host', host]], 'v'), 4);
+    expect(new Set(hosts.map(shardOfHost)).size).toBe(4);
+    const owned = new Set([0, 1]);
+    const loader = new HistoryLoader({ proxyUrl: c.url, headers: {}, shards: 4, prefetch: 60, timeout: 30_000, owns: (shard) => owned.has(shard), feed: () => undefined }, pino({ level: 'silent' }));
+    const bucket = NOW / MINUTE - 1;
+    const settle = async (shard: number): Promise<void> => {
+      for (let loading = loader.ensure(rule, bucket, shard); loading !== null; loading = loader.ensure(rule, bucket, shard)) await loading;
+    };
+    const ready = (host: string): boolean => loader.curve(rule, seriesKey('demo', 'load', [['host', host]], 'v'), shardOfHost(host)).read(bucket) !== null;
+
+    // shard 0 asks first: shard 1 (owned, nothing loaded either) is served by the same three queries
+    await settle(0);
+    expect(loader.queries).toBe(3);
+    expect(loader.ensure(rule, bucket, 1)).toBeNull();
+    const mine = hosts.filter((host) => owned.has(shardOfHost(host)));
+    expect(mine.every(ready)).toBe(true);
+    // taken over: shard 2 loads alone (its curves only); the others need nothing
+    owned.add(2);
+    await settle(2);
+    expect(loader.queries).toBe(6);
+    expect(loader.ensure(rule, bucket, 0)).toBeNull();
+    expect(hosts.filter((host) => shardOfHost(host) === 2).every(ready)).toBe(true);
+    // what a shard saves: its changed rings and what it loaded; given up, it starts over if taken again
+    const saved = loader.changed(2).get('m');
+    expect(saved?.curves.map((curve) => curve.key).sort()).toEqual(hosts.filter((host) => shardOfHost(host) === 2).map((host) => seriesKey('demo', 'load', [['host', host]], 'v')).sort());
+    expect(saved?.loaded.today).toBe(true);
+    expect(loader.changed(2).size).toBe(0);
+    owned.delete(1);
+    loader.forget(1);
+    owned.add(1);
+    expect(loader.ensure(rule, bucket, 1)).not.toBeNull();
+    await settle(1);
+    expect(loader.queries).toBe(9);
   });
 });

@@ -1,7 +1,9 @@
 // One curve's past points as its rule's history plan needs them: today's window (fed by the points the
 // worker judges, and loaded once from the cluster) and the windows days or periods back (loaded from
 // the cluster ahead of need). Each window is a ring of buckets, so a curve's memory is fixed by the plan
-// (Metis: 181 + 2 × (361 + prefetch) buckets of 8 bytes). Values are kept as 32-bit floats.
+// (Metis: 181 + 2 × (361 + prefetch) buckets of 8 bytes). Values are kept as 32-bit floats. A ring
+// that changed is saved by the shard's owner (`encode`: its newest bucket, which slots hold a bucket
+// of the last `capacity`, and their values), so another worker taking the shard over resumes with it.
 import type { HistoryPlan } from './history-plan.js';
 
 /** Values by bucket number in a ring of `capacity` buckets; a slot keeps the newest bucket written to it. */
@@ -9,6 +11,8 @@ export class BucketRing {
   readonly #values: Float32Array;
   /** bucket + 1 per slot (0: empty). */
   readonly #buckets: Uint32Array;
+  /** Set by every write; the saver clears it. */
+  changed = false;
 
   constructor(capacity: number) {
     this.#values = new Float32Array(capacity);
@@ -21,6 +25,60 @@ export class BucketRing {
     if (stored !== 0 && stored - 1 > bucket) return; // an older bucket than the slot holds: gone already
     this.#buckets[slot] = bucket + 1;
     this.#values[slot] = value;
+    this.changed = true;
+  }
+
+  /** The newest bucket held (−1: none). */
+  newest(): number {
+    let newest = 0;
+    for (const stored of this.#buckets) if (stored > newest) newest = stored;
+    return newest - 1;
+  }
+
+  /**
+   * The buckets of the last `capacity` up to the newest one: capacity and newest bucket (u32 each), a
+   * bit per slot holding one of them, then their values (f32) in slot order. Older buckets a slot
+   * still holds are left out (no read reaches them once a newer one is there).
+   */
+  encode(): Buffer {
+    const capacity = this.#values.length;
+    const newest = this.newest();
+    const held = (slot: number): boolean => {
+      const stored = this.#buckets[slot] as number;
+      return stored !== 0 && stored - 1 > newest - capacity;
+    };
+    let present = 0;
+    for (let slot = 0; slot < capacity; slot++) if (held(slot)) present++;
+    const bitmap = Math.ceil(capacity / 8);
+    const out = Buffer.alloc(8 + bitmap + 4 * present);
+    out.writeUInt32LE(capacity, 0);
+    out.writeUInt32LE(newest + 1, 4);
+    let at = 8 + bitmap;
+    for (let slot = 0; slot < capacity; slot++) {
+      if (!held(slot)) continue;
+      out[8 + (slot >> 3)] = (out[8 + (slot >> 3)] as number) | (1 << (slot & 7));
+      out.writeFloatLE(this.#values[slot] as number, at);
+      at += 4;
+    }
+    return out;
+  }
+
+  /** Takes the buckets of `encode`'s output; false (nothing taken) when it was made for another capacity. */
+  decode(data: Buffer): boolean {
+    const capacity = this.#values.length;
+    const bitmap = Math.ceil(capacity / 8);
+    if (data.length < 8 + bitmap || data.readUInt32LE(0) !== capacity) return false;
+    const newest = data.readUInt32LE(4) - 1;
+    if (newest < 0) return true;
+    let at = 8 + bitmap;
+    for (let slot = 0; slot < capacity; slot++) {
+      if (((data[8 + (slot >> 3)] as number) & (1 << (slot & 7))) === 0) continue;
+      if (at + 4 > data.length) return false;
+      // The one bucket of the last `capacity` that falls in this slot.
+      this.set(newest - ((newest - slot + capacity * 2) % capacity), data.readFloatLE(at));
+      at += 4;
+    }
+    return true;
   }
 
   /**
@@ -68,6 +126,11 @@ export class CurveHistory {
     this.#plan = plan;
     this.today = new BucketRing(plan.today);
     this.windows = plan.windows.map((w) => new BucketRing(w.before + w.after + 1 + prefetch));
+  }
+
+  /** Today's ring, then the windows' (the order `ring` numbers them in a checkpoint). */
+  rings(): BucketRing[] {
+    return [this.today, ...this.windows];
   }
 
   /** The windows for a point in `bucket` (which `today` holds already), or null when one is too sparse. */

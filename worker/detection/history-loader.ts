@@ -1,11 +1,13 @@
 // Loads past points from the cluster, through the proxy's /query — the windows the history plans need,
 // and the last points a streaming rule's curves start from — with one bulk query per rule (a
 // measurement) and window — `SELECT <fields> FROM <measurement> WHERE <the rule's
-// tag equalities> AND <the window's time range> GROUP BY *`, chunked — never one per series. Every
-// series of the answer whose curve belongs to a shard this worker owns gets the points. The windows
-// days back are loaded `detection.historyPrefetch` buckets ahead, so a curve moving forward in time needs
-// a query per window only every so many buckets; today's window is loaded once (the bootstrap), then the
-// points the worker judges keep it. A streaming rule's curves that have no state (a new rule, or state
+// tag equalities> AND <the window's time range> GROUP BY *`, chunked — never one per series. What
+// was loaded is known per shard: a query serves the shards that need the same windows, and its
+// answer's series whose curves belong to them get the points. The windows days back are loaded
+// `detection.historyPrefetch` buckets ahead, so a curve moving forward in time needs a query per
+// window only every so many buckets; today's window is loaded once (the bootstrap), then the points
+// the worker judges keep it. A shard taken over with the windows its last owner saved (`restore`)
+// needs no query. A streaming rule's curves that have no state (a new rule, or state
 // lost) start from their last `calibration` (or `window`) points: one query per rule, LIMIT per series.
 import type { Logger } from 'pino';
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
@@ -31,15 +33,29 @@ export interface HistoryLoaderOptions {
   readonly feed: (shard: number, rule: Rule, key: string, values: readonly number[], since: number) => void;
 }
 
-/** One rule's curves and how far each window has been loaded. */
+/** What one shard's curves of a rule have loaded (saved with its windows as JSON). */
+export interface ShardLoaded {
+  today: boolean;
+  /** Per window of the plan: the first bucket not loaded yet (null: nothing loaded). */
+  until: (number | null)[];
+}
+
+/** A shard's saved windows of one rule: its ShardLoaded, and each curve's rings by number. */
+export interface SavedWindows {
+  readonly algorithm: string;
+  readonly loaded: ShardLoaded;
+  readonly curves: readonly { readonly key: string; readonly rings: readonly (Buffer | null)[] }[];
+}
+
+/** One rule's curves and how far each shard's have been loaded. */
 class RuleHistory {
   readonly algorithm: string;
   readonly plan: HistoryPlan;
   readonly matches: (tags: Readonly<Record<string, string>>) => boolean;
   readonly curves = new Map<string, CurveHistory>();
-  /** Per window of the plan: the first bucket not loaded yet (−∞: nothing loaded). */
-  readonly loadedUntil: number[];
-  todayLoaded = false;
+  readonly loaded = new Map<number, ShardLoaded>();
+  /** Shards whose ShardLoaded changed since their last save. */
+  readonly loadedChanged = new Set<number>();
   loading: Promise<void> | null = null;
   /** After a failed query: no new one before this time (ms). */
   retryAt = 0;
@@ -48,7 +64,15 @@ class RuleHistory {
     this.algorithm = algorithm;
     this.plan = plan;
     this.matches = tagMatcher(parseTagFilter(rule.filter));
-    this.loadedUntil = plan.windows.map(() => -Infinity);
+  }
+
+  loadedOf(shard: number): ShardLoaded {
+    let loaded = this.loaded.get(shard);
+    if (loaded === undefined) {
+      loaded = { today: false, until: this.plan.windows.map(() => null) };
+      this.loaded.set(shard, loaded);
+    }
+    return loaded;
   }
 }
 
@@ -58,6 +82,8 @@ interface Load {
   readonly from: number;
   readonly to: number;
 }
+
+const sameLoaded = (a: ShardLoaded, b: ShardLoaded): boolean => a.today === b.today && a.until.every((until, i) => until === b.until[i]);
 
 type Series = AnswerSeries<number | string | boolean | null>;
 
@@ -71,7 +97,7 @@ export class HistoryLoader {
   /** Streaming rules whose curves' recent points were loaded since the last shard was taken over (by algorithm). */
   readonly #recentLoaded = new Map<string, string>();
   readonly #recentLoading = new Map<string, Promise<void>>();
-  /** Bumped by reload(): a load that started before does not mark anything loaded. */
+  /** Bumped by reload(): a recent-points load that started before does not mark anything loaded. */
   #generation = 0;
   /** Bulk queries made, and the points they brought. */
   queries = 0;
@@ -99,34 +125,47 @@ export class HistoryLoader {
   }
 
   /**
-   * Null when the windows for a point of `rule` in `bucket` are loaded (or a query failed a moment ago);
-   * else a promise that loads what is missing (ask again when it settles).
+   * Null when the windows for a point of `rule` in `bucket` of `shard` are loaded (or a query failed a
+   * moment ago); else a promise that loads what is missing, for every owned shard that misses the
+   * same (ask again when it settles).
    */
-  ensure(rule: Rule, bucket: number): Promise<void> | null {
+  ensure(rule: Rule, bucket: number, shard: number): Promise<void> | null {
     const history = this.#history(rule);
     if (history === null) return null;
     if (history.loading !== null) return history.loading;
     if (Date.now() < history.retryAt) return null;
     const loads: Load[] = [];
     const plan = history.plan;
-    if (!history.todayLoaded) loads.push({ window: -1, from: bucket - plan.today + 1, to: bucket });
+    const loaded = history.loadedOf(shard);
+    if (!loaded.today) loads.push({ window: -1, from: bucket - plan.today + 1, to: bucket });
     for (const [i, w] of plan.windows.entries()) {
       const needed = bucket - w.offset + w.after;
-      const until = history.loadedUntil[i] as number;
+      const until = loaded.until[i] ?? -Infinity;
       if (until > needed) continue;
       // Ahead, but not past the newest point's bucket: later buckets have no points yet.
       loads.push({ window: i, from: Math.max(until, bucket - w.offset - w.before), to: Math.min(needed + this.#options.prefetch, bucket) });
     }
     if (loads.length === 0) return null;
-    const generation = this.#generation;
+    // The shards this worker owns whose curves of the rule have loaded the same: one query serves them.
+    // (A shard that had no point of the rule yet has loaded nothing.)
+    const targets = new Map<number, ShardLoaded>([[shard, loaded]]);
+    for (let other = 0; other < this.#options.shards; other++) {
+      if (other === shard || !this.#options.owns(other)) continue;
+      const theirs = history.loaded.get(other);
+      if (theirs === undefined ? !loaded.today && loaded.until.every((until) => until === null) : sameLoaded(theirs, loaded)) targets.set(other, theirs ?? history.loadedOf(other));
+    }
+    const shards = new Set(targets.keys());
     history.loading = (async () => {
       try {
         for (const load of loads) {
-          await this.#load(rule, history, load);
-          // A shard taken over meanwhile: its curves were not kept by this load; load again.
-          if (generation !== this.#generation) break;
-          if (load.window === -1) history.todayLoaded = true;
-          else history.loadedUntil[load.window] = load.to + 1;
+          await this.#load(rule, history, load, shards);
+          for (const [done, theirs] of targets) {
+            // A shard given up meanwhile lost its curves and what they loaded (and, taken again, starts over).
+            if (history.loaded.get(done) !== theirs) continue;
+            if (load.window === -1) theirs.today = true;
+            else theirs.until[load.window] = load.to + 1;
+            history.loadedChanged.add(done);
+          }
         }
       } catch (err) {
         history.retryAt = Date.now() + RETRY_MS;
@@ -138,15 +177,58 @@ export class HistoryLoader {
     return history.loading;
   }
 
-  /** A shard was taken over: its curves have no history here, so every rule loads its windows again. */
+  /**
+   * A shard was taken over: the streaming rules' curves without state start from the cluster again.
+   * (Windows are known per shard: a shard new here has loaded none, unless `restore` gives it them.)
+   */
   reload(): void {
     this.#generation++;
     this.#recentLoaded.clear();
-    for (const history of this.#rules.values()) {
-      history.todayLoaded = false;
-      history.loadedUntil.fill(-Infinity);
-      history.retryAt = 0;
+    for (const history of this.#rules.values()) history.retryAt = 0;
+  }
+
+  /**
+   * The windows of `shard` changed since the last call, per rule, to save: each changed ring's
+   * encoding by curve and ring number (null: unchanged), and what the shard has loaded.
+   */
+  changed(shard: number): Map<string, SavedWindows> {
+    const out = new Map<string, SavedWindows>();
+    for (const [name, history] of this.#rules) {
+      const curves: { key: string; rings: (Buffer | null)[] }[] = [];
+      for (const [key, curve] of history.curves) {
+        if (curve.shard !== shard) continue;
+        const rings = curve.rings();
+        if (!rings.some((ring) => ring.changed)) continue;
+        curves.push({ key, rings: rings.map((ring) => (ring.changed ? ring.encode() : null)) });
+        for (const ring of rings) ring.changed = false;
+      }
+      if (curves.length === 0 && !history.loadedChanged.has(shard)) continue;
+      history.loadedChanged.delete(shard);
+      out.set(name, { algorithm: history.algorithm, loaded: structuredClone(history.loadedOf(shard)), curves });
     }
+    return out;
+  }
+
+  /**
+   * Takes the windows a shard's last owner saved for `rule` (ignored when made for another algorithm).
+   * Today's window counts as loaded only when its newest bucket is within half a window of `bucket`
+   * (the point that asks); else it is loaded again from the cluster.
+   */
+  restore(rule: Rule, shard: number, bucket: number, saved: SavedWindows): void {
+    const history = this.#history(rule);
+    if (history === null || saved.algorithm !== history.algorithm || !this.#options.owns(shard)) return;
+    let newest = -1;
+    for (const { key, rings } of saved.curves) {
+      const curve = this.curve(rule, key, shard);
+      for (const [i, ring] of curve.rings().entries()) {
+        const data = rings[i];
+        if (data !== null && data !== undefined) ring.decode(data);
+        ring.changed = false;
+      }
+      newest = Math.max(newest, curve.today.newest());
+    }
+    const until = saved.loaded.until.length === history.plan.windows.length ? saved.loaded.until : history.plan.windows.map(() => null);
+    history.loaded.set(shard, { today: saved.loaded.today && newest >= bucket - Math.floor(history.plan.today / 2), until: [...until] });
   }
 
   /** Forgets the past windows of the rules not in `live` (deleted). */
@@ -155,14 +237,26 @@ export class HistoryLoader {
     for (const name of this.#recentLoaded.keys()) if (!live.has(name)) this.#recentLoaded.delete(name);
   }
 
-  /** Forgets the past windows of the curves of `shard` that got no point since `cutoff` (wall clock, ms). */
-  forgetIdle(shard: number, cutoff: number): void {
-    for (const history of this.#rules.values()) for (const [key, curve] of history.curves) if (curve.shard === shard && curve.seenAt < cutoff) history.curves.delete(key);
+  /** Forgets the past windows of the curves of `shard` that got no point since `cutoff` (wall clock, ms); returns them (rule, key, rings). */
+  forgetIdle(shard: number, cutoff: number): [string, string, number][] {
+    const forgotten: [string, string, number][] = [];
+    for (const [name, history] of this.#rules) {
+      for (const [key, curve] of history.curves) {
+        if (curve.shard !== shard || curve.seenAt >= cutoff) continue;
+        history.curves.delete(key);
+        forgotten.push([name, key, curve.rings().length]);
+      }
+    }
+    return forgotten;
   }
 
-  /** A shard was given up: forget its curves. */
+  /** A shard was given up: forget its curves and what they loaded. */
   forget(shard: number): void {
-    for (const history of this.#rules.values()) for (const [key, curve] of history.curves) if (curve.shard === shard) history.curves.delete(key);
+    for (const history of this.#rules.values()) {
+      for (const [key, curve] of history.curves) if (curve.shard === shard) history.curves.delete(key);
+      history.loaded.delete(shard);
+      history.loadedChanged.delete(shard);
+    }
   }
 
   /** The rule's history (a new one when its algorithm changed), or null when its algorithm has no plan. */
@@ -184,12 +278,12 @@ export class HistoryLoader {
     return history;
   }
 
-  async #load(rule: Rule, history: RuleHistory, load: Load): Promise<void> {
+  async #load(rule: Rule, history: RuleHistory, load: Load, shards: ReadonlySet<number>): Promise<void> {
     const { interval } = history.plan;
     const offset = load.window === -1 ? 0 : (history.plan.windows[load.window]?.offset ?? 0);
     const time = `time >= ${load.from * interval}000000 AND time < ${(load.to + 1) * interval}000000`;
-    const { series, points, ms } = await this.#bulkQuery(rule, time, '', (s) => this.#keep(rule, history, s, load.window));
-    this.#log.info({ rule: rule.name, window: load.window === -1 ? 'today' : `${offset} buckets back`, from: new Date(load.from * interval).toISOString(), buckets: load.to - load.from + 1, series, points, ms }, 'history loaded');
+    const { series, points, ms } = await this.#bulkQuery(rule, time, '', (s) => this.#keep(rule, history, s, load.window, shards));
+    this.#log.info({ rule: rule.name, window: load.window === -1 ? 'today' : `${offset} buckets back`, from: new Date(load.from * interval).toISOString(), buckets: load.to - load.from + 1, shards: shards.size, series, points, ms }, 'history loaded');
   }
 
   /**
@@ -292,11 +386,12 @@ export class HistoryLoader {
     return fed;
   }
 
-  /** The points of one answered series into the curves this worker owns; returns how many were kept. */
-  #keep(rule: Rule, history: RuleHistory, series: Series, window: number): number {
+  /** The points of one answered series into the curves of `shards` (owned here); returns how many were kept. */
+  #keep(rule: Rule, history: RuleHistory, series: Series, window: number, shards: ReadonlySet<number>): number {
     const interval = history.plan.interval;
     let kept = 0;
     for (const { column, key, shard } of this.#ownedCurves(rule, history.matches, series)) {
+      if (!shards.has(shard)) continue;
       const curve = this.curve(rule, key, shard);
       const ring: BucketRing = window === -1 ? curve.today : (curve.windows[window] as BucketRing);
       for (const row of series.values) {

@@ -1,7 +1,9 @@
 // The points of one detection shard, processed by the worker that holds its lease: a BullMQ worker on
 // the shard's queue, one batch at a time (so each curve's points are judged in the order they came),
 // with the state of every curve in memory, restored from and saved to Redis (fenced by the lease's
-// token: an owner that lost its lease cannot overwrite the new owner's state).
+// token: an owner that lost its lease cannot overwrite the new owner's state). The past windows of the
+// rules that compare with past days are saved too (the rings that changed, a hash per rule), and taken
+// back at the rule's first point here, so a shard that moves needs no query of the cluster.
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { algorithmKey, type Rule } from '../../config/rule-schema.js';
@@ -12,17 +14,18 @@ import type { RedisClient } from '../../proxy/redis.js';
 import type { RedisKeys } from '../../proxy/redis-keys.js';
 import type { AnomalySink } from './anomaly-sink.js';
 import type { HistoryLoader } from './history-loader.js';
+import { ringField, savedWindows, windowsPairs } from './saved-windows.js';
 import type { DetectionPoint, PointReader } from './point-reader.js';
 import { judgeWithHistory, newSeriesState, observe, type Judgement, type SeriesState } from './series-detector.js';
 
-// SAVE — KEYS: lease, state hash. ARGV: token, then field/value pairs. Saves only under the lease.
+// SAVE — KEYS: lease, a hash of the shard. ARGV: token, then field/value pairs. Saves only under the lease.
 const SAVE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 return 1`;
 
 interface SaveCommands {
-  irxDetectSave(lease: string, state: string, token: string, ...pairs: string[]): Promise<number>;
+  irxDetectSave(lease: string, hash: string, token: string, ...pairs: (string | Buffer)[]): Promise<number>;
 }
 
 export interface ProcessorContext {
@@ -48,6 +51,9 @@ export interface ProcessorContext {
 /** A curve state's field in the shard's state hash: "rule\nseries key". */
 const stateField = (rule: string, curve: string): string => `${rule}\n${curve}`;
 
+/** Field/value pairs saved per Lua call (a windows hash can take thousands of rings at once). */
+const PAIRS_PER_SAVE = 2000;
+
 export class ShardProcessor {
   readonly shard: number;
   readonly #token: string;
@@ -58,6 +64,8 @@ export class ShardProcessor {
   readonly #dirty = new Map<SeriesState, [string, string]>();
   #worker: Worker<DetectionBatch> | null = null;
   #restored = false;
+  /** Rules whose saved windows were looked for here (taken back, or none). */
+  readonly #windowsRestored = new Set<string>();
   /** Wall clock of the batch being judged (ms), and of the last sweep of idle curves. */
   #now = 0;
   #sweptAt = Date.now();
@@ -116,8 +124,26 @@ export class ShardProcessor {
 
   #loading(rule: Rule, [, curve, time]: DetectionPoint): Promise<void> | null {
     const plan = this.#ctx.history.planOf(rule);
-    if (plan !== null) return this.#ctx.history.ensure(rule, Math.floor(time / plan.interval));
+    if (plan !== null) {
+      const bucket = Math.floor(time / plan.interval);
+      if (!this.#windowsRestored.has(rule.name)) return this.#restoreWindows(rule, bucket);
+      return this.#ctx.history.ensure(rule, bucket, this.shard);
+    }
     return this.#states.get(rule.name)?.has(curve) === true ? null : this.#ctx.history.ensureRecent(rule, time);
+  }
+
+  /** Takes back the windows of `rule` the shard's last owner saved (at the rule's first point here, `bucket`'s). */
+  async #restoreWindows(rule: Rule, bucket: number): Promise<void> {
+    try {
+      const saved = savedWindows(await this.#ctx.redis.hgetallBuffer(this.#ctx.keys.detectionWindows(this.shard, rule.name)));
+      if (saved !== null) {
+        this.#ctx.history.restore(rule, this.shard, bucket, saved);
+        this.#ctx.log.info({ shard: this.shard, rule: rule.name, curves: saved.curves.length }, 'past windows taken back from the last owner');
+      }
+    } catch (err) {
+      this.#ctx.log.warn({ shard: this.shard, rule: rule.name, err: (err as Error).message }, 'cannot read the saved past windows; they are loaded from the cluster');
+    }
+    this.#windowsRestored.add(rule.name);
   }
 
   /**
@@ -179,9 +205,12 @@ export class ShardProcessor {
     return true;
   }
 
-  /** Forgets the states of the rules not in `live`, here and in Redis. */
+  /** Forgets the states and saved windows of the rules not in `live`, here and in Redis. */
   async forgetRulesExcept(live: ReadonlySet<string>): Promise<void> {
-    await this.#forget((rule) => !live.has(rule));
+    const gone = new Set([...this.#states.keys(), ...this.#windowsRestored].filter((rule) => !live.has(rule)));
+    await this.#forget((rule) => gone.has(rule));
+    for (const rule of gone) this.#windowsRestored.delete(rule);
+    if (gone.size > 0) await this.#ctx.redis.del(...[...gone].map((rule) => this.#ctx.keys.detectionWindows(this.shard, rule))).catch(() => undefined);
   }
 
   /** Forgets the curves `which` names, here and in Redis; returns how many. */
@@ -212,7 +241,13 @@ export class ShardProcessor {
   /** Forgets the curves that got no point for `idleCurveTtl`: here, in Redis, and their past windows. */
   async #sweepIdle(now: number): Promise<void> {
     this.#sweptAt = now;
-    this.#ctx.history.forgetIdle(this.shard, now - this.#ctx.idleCurveTtl);
+    const rings = new Map<string, string[]>();
+    for (const [rule, curve, count] of this.#ctx.history.forgetIdle(this.shard, now - this.#ctx.idleCurveTtl)) {
+      const fields = rings.get(rule) ?? [];
+      for (let ring = 0; ring < count; ring++) fields.push(ringField(ring, curve));
+      rings.set(rule, fields);
+    }
+    for (const [rule, fields] of rings) await this.#ctx.redis.hdel(this.#ctx.keys.detectionWindows(this.shard, rule), ...fields).catch(() => undefined);
     // (A state restored from a checkpoint written before curves had a last-seen time counts from now.)
     const forgotten = await this.#forget((_, state) => now - (state.seenAt ??= now) >= this.#ctx.idleCurveTtl);
     if (forgotten > 0) this.#ctx.log.info({ shard: this.shard, curves: forgotten }, 'idle curves forgotten');
@@ -222,14 +257,26 @@ export class ShardProcessor {
   async save(): Promise<boolean> {
     const now = Date.now();
     if (now - this.#sweptAt >= Math.min(this.#ctx.idleCurveTtl / 2, 60_000)) await this.#sweepIdle(now);
-    if (this.#dirty.size === 0) return true;
-    const pairs: string[] = [];
-    for (const [state, [rule, curve]] of this.#dirty) pairs.push(stateField(rule, curve), JSON.stringify(state));
-    this.#dirty.clear();
-    const redis = this.#ctx.redis as RedisClient & SaveCommands;
-    const saved = await redis.irxDetectSave(this.#ctx.keys.detectionLease(this.shard), this.#ctx.keys.detectionState(this.shard), this.#token, ...pairs).catch(() => -1);
+    let saved = 1;
+    if (this.#dirty.size > 0) {
+      const pairs: string[] = [];
+      for (const [state, [rule, curve]] of this.#dirty) pairs.push(stateField(rule, curve), JSON.stringify(state));
+      this.#dirty.clear();
+      saved = await this.#save(this.#ctx.keys.detectionState(this.shard), pairs);
+    }
+    for (const [rule, windows] of this.#ctx.history.changed(this.shard)) {
+      if (saved !== 1) break;
+      const pairs = windowsPairs(windows);
+      for (let at = 0; at < pairs.length && saved === 1; at += 2 * PAIRS_PER_SAVE) saved = await this.#save(this.#ctx.keys.detectionWindows(this.shard, rule), pairs.slice(at, at + 2 * PAIRS_PER_SAVE));
+    }
     if (saved !== 1) this.#ctx.log.warn({ shard: this.shard, saved }, 'detection state not saved (lease lost or Redis away)');
     return saved === 1;
+  }
+
+  /** Sets field/value `pairs` in hash `key` if this worker still holds the lease: 1 saved, 0 lease lost, −1 Redis away. */
+  async #save(key: string, pairs: (string | Buffer)[]): Promise<number> {
+    const redis = this.#ctx.redis as RedisClient & SaveCommands;
+    return redis.irxDetectSave(this.#ctx.keys.detectionLease(this.shard), key, this.#token, ...pairs).catch(() => -1);
   }
 
   /** Stops taking batches (the one in progress finishes), saves, forgets the states. */
