@@ -46,11 +46,12 @@ export const algorithmSchema = z.discriminatedUnion('type', [
       type: z.literal('context'),
       calibration: positiveInt.min(20).max(10_000).prefault(1000).describe('Points that fix the value range and the season (looked for in the last 2000 of them), and teach the first contexts, before the first decision.'),
       levels: z.number().int().min(2).max(16).prefault(4).describe('Levels the calibration range is cut into.'),
-      maxContext: z.number().int().min(1).max(8).prefault(7).describe('Longest context (last levels) looked up.'),
+      maxContext: z.number().int().min(1).max(8).prefault(7).describe('Longest context looked up, in points: up to ceil(maxContext / 2) two-point aggregates, two points apart.'),
       seasonal: z.boolean().prefault(true).describe('Also compare with one season ago when the calibration points show a season.'),
       rest: z.number().int().nonnegative().prefault(0).describe('A point is reported only when its novelty is above every novelty of this many points before it (0: calibration / 5).'),
       threshold: z.number().gt(0).lt(1).prefault(0.99).describe('Rarity (1 − the share of earlier novelties at least as high) at which a reported point is an anomaly.'),
-      maxEntries: positiveInt.max(100_000).prefault(2000).describe('Contexts kept per view and curve; past that, those seen once are forgotten (a curve\'s state grows with them: about 15 KB of JSON at 1,200).'),
+      nearSeen: z.number().min(0).max(1).prefault(0.5).describe('Weight of a new context that is one level off a seen one in an older aggregate (1: as new as any other).'),
+      maxEntries: positiveInt.max(100_000).prefault(2000).describe('Contexts kept per view and curve; past that, those seen once are forgotten (a curve\'s state grows with them: 5.3 KB of JSON at 373 on a noisy curve).'),
     })
     .strict(),
   z

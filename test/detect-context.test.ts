@@ -1,6 +1,8 @@
 // Context novelty: the season is found by autocorrelation; a curve repeating its shape is not new, a
-// shape never seen is (once, where it starts), and so is a value of the range out of place; the
-// context tables stay within maxEntries; and the state resumes from its JSON.
+// shape never seen is (once, where it starts), and so is a value of the range out of place; a one-point
+// spike survives the two-point aggregate; a context one level off a seen one counts `nearSeen`; the
+// context tables stay within maxEntries; the state resumes from its JSON, and one of the earlier
+// version calibrates afresh.
 import { describe, expect, it } from 'vitest';
 import { ruleSchema } from '../config/rule-schema.js';
 import { contextInit, contextStep, seasonOf, type ContextParams } from '../worker/detect/context-novelty.js';
@@ -80,6 +82,42 @@ describe('context novelty', () => {
     expect(parse({ calibration: 10_001 })).toBe(false);
     expect(parse({ calibration: 19 })).toBe(false);
     expect(parse({ maxEntries: 100_001 })).toBe(false);
+  });
+
+  it('a one-point spike in noise is found where it is: the two-point aggregate keeps the value further from the mean', () => {
+    const draw = lcg(9);
+    const values = Array.from({ length: 1000 }, () => draw());
+    values[700] = 1.5;
+    expect(anomalies(values, { calibration: 200 })).toEqual([700]);
+  });
+
+  it('a new context one level off a seen one counts nearSeen; a level never seen in the newest aggregate counts fully', () => {
+    const draw = lcg(3);
+    const values = sawtooth(800).map((v) => v + 0.05 * draw());
+    values[500] = 1.6;
+    const novelties = (nearSeen: number): number[] => {
+      const state = contextInit();
+      return values.flatMap((value) => {
+        const judged = contextStep(state, { ...PARAMS, nearSeen }, value);
+        return judged === null ? [] : [judged.novelty];
+      });
+    };
+    const half = novelties(0.5);
+    const full = novelties(1);
+    expect(half).toHaveLength(600);
+    expect(half.every((novelty, i) => novelty <= (full[i] as number))).toBe(true);
+    expect(half.reduce((a, b) => a + b, 0)).toBeLessThan(full.reduce((a, b) => a + b, 0) - 0.5);
+    expect([half[300], full[300]]).toEqual([1, 1]);
+  });
+
+  it('a state saved by the earlier version (no last value) calibrates afresh', () => {
+    const old = { ...contextInit(), seen: 5000 } as Partial<ReturnType<typeof contextInit>>;
+    delete old.previous;
+    const state = old as ReturnType<typeof contextInit>;
+    for (let i = 0; i < PARAMS.calibration - 1; i++) expect(contextStep(state, PARAMS, i % 24)).toBeNull();
+    expect(state.seen).toBe(PARAMS.calibration - 1);
+    expect(contextStep(state, PARAMS, 0)).toBeNull(); // the last calibration point
+    expect(contextStep(state, PARAMS, 1)).not.toBeNull();
   });
 
   it('keeps each context table within maxEntries', () => {
