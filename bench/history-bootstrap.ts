@@ -86,7 +86,7 @@ export async function partF(cluster: BenchCluster, curves: number): Promise<stri
       const taken = await bootstrap(proxy.url, rule, bucket, (shard) => shard === 0, async (loader) => {
         const back = savedWindows(await redis.hgetallBuffer(key));
         if (back === null) throw new Error('saved windows not read back');
-        loader.restore(rule, 0, bucket, back);
+        loader.restore(rule, 0, back);
       });
       let ready = 0;
       for (const { key: curve } of windows.curves) if (taken.loader.curve(rule, curve, 0).read(bucket) !== null) ready++;

@@ -36,11 +36,11 @@ describe('curve history', () => {
   it('a ring saved (encode) and read back (decode) reads the same buckets; a slot still holding an older bucket than the last `capacity` is left out', () => {
     const ring = new BucketRing(8);
     expect(ring.changed).toBe(false);
-    for (const bucket of [3, 20, 21, 23, 26, 27]) ring.set(bucket, bucket / 2);
+    for (const bucket of [3, 9, 20, 21, 23, 26, 27]) ring.set(bucket, bucket / 2);
     expect(ring.changed).toBe(true);
     expect(ring.newest()).toBe(27);
     const data = ring.encode();
-    expect(data.length).toBe(8 + 1 + 4 * 5); // header, a byte of bits, 5 values (bucket 3 is older than 20…27)
+    expect(data.length).toBe(8 + 1 + 4 * 5); // header, a byte of bits, 5 values (27 took bucket 3's slot; 9, in a slot of its own, is older than 20…27)
     const back = new BucketRing(8);
     expect(back.decode(data)).toBe(true);
     const out = new Float64Array(8);
@@ -49,6 +49,8 @@ describe('curve history', () => {
     expect(ring.read(20, expected)).toBe(true);
     expect([...out]).toEqual([...expected]);
     expect(back.read(3, new Float64Array(1))).toBe(false);
+    expect(back.read(9, new Float64Array(1))).toBe(false);
+    expect(ring.read(9, new Float64Array(1))).toBe(true);
     expect(back.newest()).toBe(27);
     // another capacity (the plan changed): nothing taken
     const other = new BucketRing(9);

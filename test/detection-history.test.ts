@@ -8,7 +8,9 @@
 // back, with no query of the cluster, and finds the next spike. The proxy requires
 // credentials: the workers give theirs (detection.username/password) for queries and anomaly writes.
 // Moving past the buckets loaded ahead costs one more query per window. What was loaded is known per
-// shard: one query serves every shard that needs the same, a shard taken over later loads alone.
+// shard: one query serves every shard that needs the same, a shard taken over later loads alone, one
+// taken over with saved windows loads nothing (unless they were saved for another algorithm or prefetch,
+// or today's is far behind).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -222,5 +224,32 @@ describe('detection against past days', () => {
     expect(loader.ensure(rule, bucket, 1)).not.toBeNull();
     await settle(1);
     expect(loader.queries).toBe(9);
+    // a save that failed: the same rings are to be saved again
+    loader.unsaved(2, 'm', saved as NonNullable<typeof saved>);
+    expect(loader.changed(2).get('m')?.curves.length).toBe(saved?.curves.length);
+
+    // another worker takes shard 2 over with the saved windows: no query for it; shard 3 (nothing saved) loads alone
+    const taker = (prefetch: number, shards: number[]): HistoryLoader => new HistoryLoader({ proxyUrl: c.url, headers: {}, shards: 4, prefetch, timeout: 30_000, owns: (shard) => shards.includes(shard), feed: () => undefined }, pino({ level: 'silent' }));
+    const next = taker(60, [2, 3]);
+    expect(next.restore(rule, 2, saved as NonNullable<typeof saved>)).toBe(true);
+    expect(next.ensure(rule, bucket, 2)).toBeNull();
+    expect(next.curve(rule, seriesKey('demo', 'load', [['host', hosts.find((host) => shardOfHost(host) === 2) as string]], 'v'), 2).read(bucket)).not.toBeNull();
+    for (let loading = next.ensure(rule, bucket, 3); loading !== null; loading = next.ensure(rule, bucket, 3)) await loading;
+    expect(next.queries).toBe(3);
+    expect(next.ensure(rule, bucket, 2)).toBeNull();
+    // saved for another algorithm: refused (the caller deletes it)
+    const rate = ruleSchema.parse({ name: 'm', db: 'demo', measurement: 'load', fields: ['v'], algorithm: { type: 'metis-rate' } });
+    expect(taker(60, [2]).restore(rate, 2, saved as NonNullable<typeof saved>)).toBe(false);
+    // another historyPrefetch: the windows days back do not fit and are loaded again (2 queries), today's is kept
+    const other = taker(30, [2]);
+    expect(other.restore(rule, 2, saved as NonNullable<typeof saved>)).toBe(true);
+    for (let loading = other.ensure(rule, bucket, 2); loading !== null; loading = other.ensure(rule, bucket, 2)) await loading;
+    expect(other.queries).toBe(2);
+    // a saved today's window far behind the first point that asks is loaded again
+    const late = taker(60, [2]);
+    late.restore(rule, 2, saved as NonNullable<typeof saved>);
+    expect(late.ensure(rule, bucket + 30, 2)).not.toBeNull();
+    for (let loading = late.ensure(rule, bucket + 30, 2); loading !== null; loading = late.ensure(rule, bucket + 30, 2)) await loading;
+    expect(late.queries).toBe(1);
   });
 });

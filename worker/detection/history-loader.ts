@@ -36,6 +36,8 @@ export interface HistoryLoaderOptions {
 /** What one shard's curves of a rule have loaded (saved with its windows as JSON). */
 export interface ShardLoaded {
   today: boolean;
+  /** Taken back from a save: today's newest bucket, checked against the first point that asks (then gone). */
+  todayNewest?: number;
   /** Per window of the plan: the first bucket not loaded yet (null: nothing loaded). */
   until: (number | null)[];
 }
@@ -83,7 +85,6 @@ interface Load {
   readonly to: number;
 }
 
-const sameLoaded = (a: ShardLoaded, b: ShardLoaded): boolean => a.today === b.today && a.until.every((until, i) => until === b.until[i]);
 
 type Series = AnswerSeries<number | string | boolean | null>;
 
@@ -126,39 +127,42 @@ export class HistoryLoader {
 
   /**
    * Null when the windows for a point of `rule` in `bucket` of `shard` are loaded (or a query failed a
-   * moment ago); else a promise that loads what is missing, for every owned shard that misses the
-   * same (ask again when it settles).
+   * moment ago); else a promise that loads what is missing (ask again when it settles). A query of a
+   * window serves every owned shard that needs it for this bucket, from the earliest bucket one of
+   * them misses, so shards that loaded differently (one taken over with saved windows) come into step.
    */
   ensure(rule: Rule, bucket: number, shard: number): Promise<void> | null {
     const history = this.#history(rule);
     if (history === null) return null;
-    if (history.loading !== null) return history.loading;
-    if (Date.now() < history.retryAt) return null;
-    const loads: Load[] = [];
     const plan = history.plan;
     const loaded = history.loadedOf(shard);
-    if (!loaded.today) loads.push({ window: -1, from: bucket - plan.today + 1, to: bucket });
+    if (loaded.todayNewest !== undefined) {
+      // A saved today's window a few buckets behind is kept (the points since fill it); older, loaded again.
+      if (loaded.todayNewest < bucket - Math.max(2, Math.floor(plan.today / 20))) loaded.today = false;
+      delete loaded.todayNewest;
+    }
+    const needed = plan.windows.map((w) => bucket - w.offset + w.after);
+    if (loaded.today && loaded.until.every((until, i) => until !== null && until > (needed[i] as number))) return null;
+    if (history.loading !== null) return history.loading;
+    if (Date.now() < history.retryAt) return null;
+    // The owned shards (a shard that had no point of the rule yet has loaded nothing).
+    const owned = new Map<number, ShardLoaded>();
+    for (let other = 0; other < this.#options.shards; other++) if (other === shard || this.#options.owns(other)) owned.set(other, history.loadedOf(other));
+    const loads: { load: Load; targets: [number, ShardLoaded][] }[] = [];
+    const today = [...owned].filter(([, theirs]) => !theirs.today);
+    if (!loaded.today) loads.push({ load: { window: -1, from: bucket - plan.today + 1, to: bucket }, targets: today });
     for (const [i, w] of plan.windows.entries()) {
-      const needed = bucket - w.offset + w.after;
-      const until = loaded.until[i] ?? -Infinity;
-      if (until > needed) continue;
+      const need = needed[i] as number;
+      if ((loaded.until[i] ?? -Infinity) > need) continue;
+      const targets = [...owned].filter(([, theirs]) => (theirs.until[i] ?? -Infinity) <= need);
+      const from = Math.max(Math.min(...targets.map(([, theirs]) => theirs.until[i] ?? -Infinity)), bucket - w.offset - w.before);
       // Ahead, but not past the newest point's bucket: later buckets have no points yet.
-      loads.push({ window: i, from: Math.max(until, bucket - w.offset - w.before), to: Math.min(needed + this.#options.prefetch, bucket) });
+      loads.push({ load: { window: i, from, to: Math.min(need + this.#options.prefetch, bucket) }, targets });
     }
-    if (loads.length === 0) return null;
-    // The shards this worker owns whose curves of the rule have loaded the same: one query serves them.
-    // (A shard that had no point of the rule yet has loaded nothing.)
-    const targets = new Map<number, ShardLoaded>([[shard, loaded]]);
-    for (let other = 0; other < this.#options.shards; other++) {
-      if (other === shard || !this.#options.owns(other)) continue;
-      const theirs = history.loaded.get(other);
-      if (theirs === undefined ? !loaded.today && loaded.until.every((until) => until === null) : sameLoaded(theirs, loaded)) targets.set(other, theirs ?? history.loadedOf(other));
-    }
-    const shards = new Set(targets.keys());
     history.loading = (async () => {
       try {
-        for (const load of loads) {
-          await this.#load(rule, history, load, shards);
+        for (const { load, targets } of loads) {
+          await this.#load(rule, history, load, new Set(targets.map(([target]) => target)));
           for (const [done, theirs] of targets) {
             // A shard given up meanwhile lost its curves and what they loaded (and, taken again, starts over).
             if (history.loaded.get(done) !== theirs) continue;
@@ -210,25 +214,45 @@ export class HistoryLoader {
   }
 
   /**
-   * Takes the windows a shard's last owner saved for `rule` (ignored when made for another algorithm).
-   * Today's window counts as loaded only when its newest bucket is within half a window of `bucket`
-   * (the point that asks); else it is loaded again from the cluster.
+   * Takes the windows a shard's last owner saved for `rule`; false when they were made for another
+   * algorithm (nothing taken: they are to be deleted). A window whose saved ring does not fit (another
+   * `historyPrefetch`) counts as not loaded, and today's only when its newest bucket is within a few
+   * buckets of the first point that asks (`ensure`): else they are loaded from the cluster.
    */
-  restore(rule: Rule, shard: number, bucket: number, saved: SavedWindows): void {
+  restore(rule: Rule, shard: number, saved: SavedWindows): boolean {
     const history = this.#history(rule);
-    if (history === null || saved.algorithm !== history.algorithm || !this.#options.owns(shard)) return;
+    if (history === null || saved.algorithm !== history.algorithm) return false;
+    if (!this.#options.owns(shard)) return true;
+    const plan = history.plan;
+    const fits = [true, ...plan.windows.map(() => true)];
     let newest = -1;
     for (const { key, rings } of saved.curves) {
       const curve = this.curve(rule, key, shard);
       for (const [i, ring] of curve.rings().entries()) {
         const data = rings[i];
-        if (data !== null && data !== undefined) ring.decode(data);
+        if (data !== null && data !== undefined && !ring.decode(data)) fits[i] = false;
         ring.changed = false;
       }
       newest = Math.max(newest, curve.today.newest());
     }
-    const until = saved.loaded.until.length === history.plan.windows.length ? saved.loaded.until : history.plan.windows.map(() => null);
-    history.loaded.set(shard, { today: saved.loaded.today && newest >= bucket - Math.floor(history.plan.today / 2), until: [...until] });
+    const until = saved.loaded.until.length === plan.windows.length ? saved.loaded.until : plan.windows.map(() => null);
+    history.loaded.set(shard, {
+      today: saved.loaded.today && fits[0] === true,
+      todayNewest: newest,
+      until: until.map((at, i) => (fits[i + 1] === true ? at : null)),
+    });
+    return true;
+  }
+
+  /** A save of `windows` (from `changed`) failed: they are to be saved again. */
+  unsaved(shard: number, ruleName: string, windows: SavedWindows): void {
+    const history = this.#rules.get(ruleName);
+    if (history === undefined || history.algorithm !== windows.algorithm) return;
+    history.loadedChanged.add(shard);
+    for (const { key, rings } of windows.curves) {
+      const curve = history.curves.get(key);
+      if (curve !== undefined) for (const [i, ring] of curve.rings().entries()) if (rings[i] !== null) ring.changed = true;
+    }
   }
 
   /** Forgets the past windows of the rules not in `live` (deleted). */

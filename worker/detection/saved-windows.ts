@@ -6,10 +6,12 @@ import type { SavedWindows, ShardLoaded } from './history-loader.js';
 /** A ring's field in a rule's windows hash. */
 export const ringField = (ring: number, curve: string): string => `${ring}\n${curve}`;
 
-/** The field/value pairs that save `windows` (the rings that changed, and what was loaded). */
+/** The field/value pairs that save `windows`: the rings that changed, then what was loaded (last, so a save cut short never claims more than its rings hold). */
 export function windowsPairs(windows: SavedWindows): (string | Buffer)[] {
-  const pairs: (string | Buffer)[] = ['', JSON.stringify({ algorithm: windows.algorithm, loaded: windows.loaded })];
+  const pairs: (string | Buffer)[] = [];
   for (const { key, rings } of windows.curves) for (const [ring, data] of rings.entries()) if (data !== null) pairs.push(ringField(ring, key), data);
+  const { todayNewest: _, ...loaded } = windows.loaded;
+  pairs.push('', JSON.stringify({ algorithm: windows.algorithm, loaded }));
   return pairs;
 }
 

@@ -65,8 +65,10 @@ export class ShardLeases {
       if (renewed !== 1) await this.#drop(shard, 'lease lost');
     }
     for (const shard of [...this.#owned.keys()].slice(share)) {
-      await this.#redis.irxLeaseRelease(this.#keys.detectionLease(shard), this.#owned.get(shard) as string);
+      // Given up first, so its last save is still under the lease; then released for the next owner.
+      const token = this.#owned.get(shard) as string;
       await this.#drop(shard, 'released for another worker');
+      await this.#redis.irxLeaseRelease(this.#keys.detectionLease(shard), token);
     }
     if (this.#owned.size >= share) return;
     // Free shards, from a place of our own so that workers starting together do not collide.

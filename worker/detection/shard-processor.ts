@@ -18,14 +18,23 @@ import { ringField, savedWindows, windowsPairs } from './saved-windows.js';
 import type { DetectionPoint, PointReader } from './point-reader.js';
 import { judgeWithHistory, newSeriesState, observe, type Judgement, type SeriesState } from './series-detector.js';
 
-// SAVE — KEYS: lease, a hash of the shard. ARGV: token, then field/value pairs. Saves only under the lease.
+// SAVE — KEYS: lease, a hash of the shard. ARGV: token, "1" to empty the hash first (else "0"), then
+// field/value pairs. Saves only under the lease.
 const SAVE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[2]) end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+// DROP — KEYS: lease, a hash of the shard. ARGV: token, then fields (none: the whole hash). Only under the lease.
+const DROP = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if #ARGV == 1 then redis.call('DEL', KEYS[2]) else redis.call('HDEL', KEYS[2], unpack(ARGV, 2)) end
 return 1`;
 
 interface SaveCommands {
-  irxDetectSave(lease: string, hash: string, token: string, ...pairs: (string | Buffer)[]): Promise<number>;
+  irxDetectSave(lease: string, hash: string, token: string, reset: '0' | '1', ...pairs: (string | Buffer)[]): Promise<number>;
+  irxDetectDrop(lease: string, hash: string, token: string, ...fields: string[]): Promise<number>;
 }
 
 export interface ProcessorContext {
@@ -66,6 +75,8 @@ export class ShardProcessor {
   #restored = false;
   /** Rules whose saved windows were looked for here (taken back, or none). */
   readonly #windowsRestored = new Set<string>();
+  /** The algorithm each rule's windows hash is known to hold (another, or none known: the next save empties it first). */
+  readonly #windowsAlgorithm = new Map<string, string>();
   /** Wall clock of the batch being judged (ms), and of the last sweep of idle curves. */
   #now = 0;
   #sweptAt = Date.now();
@@ -73,17 +84,27 @@ export class ShardProcessor {
 
   constructor(shard: number, token: string, ctx: ProcessorContext) {
     ctx.redis.defineCommand('irxDetectSave', { numberOfKeys: 2, lua: SAVE });
+    ctx.redis.defineCommand('irxDetectDrop', { numberOfKeys: 2, lua: DROP });
     this.shard = shard;
     this.#token = token;
     this.#ctx = ctx;
   }
 
-  /** Restores the saved states, then starts taking the shard's batches. */
+  /** Restores the saved states (and the past windows of their rules), then starts taking the shard's batches. */
   async start(): Promise<void> {
     const saved = await this.#ctx.redis.hgetall(this.#ctx.keys.detectionState(this.shard));
     for (const [field, json] of Object.entries(saved)) {
       const cut = field.indexOf('\n');
       this.#curves(field.slice(0, cut)).set(field.slice(cut + 1), JSON.parse(json) as SeriesState);
+    }
+    // Before the first batch, so that no load of another shard's takes this one's curves from the cluster first.
+    const names = [...this.#states.keys()];
+    if (names.length > 0) {
+      const index = await this.#ctx.rules(names);
+      for (const name of names) {
+        const rule = index.rule(name);
+        if (rule !== undefined && this.#ctx.history.planOf(rule) !== null) await this.#restoreWindows(rule);
+      }
     }
     this.#restored = true;
     this.#worker = new Worker<DetectionBatch>(DETECTION_QUEUE, (job) => this.#process(job), {
@@ -125,21 +146,21 @@ export class ShardProcessor {
   #loading(rule: Rule, [, curve, time]: DetectionPoint): Promise<void> | null {
     const plan = this.#ctx.history.planOf(rule);
     if (plan !== null) {
-      const bucket = Math.floor(time / plan.interval);
-      if (!this.#windowsRestored.has(rule.name)) return this.#restoreWindows(rule, bucket);
-      return this.#ctx.history.ensure(rule, bucket, this.shard);
+      if (!this.#windowsRestored.has(rule.name)) return this.#restoreWindows(rule);
+      return this.#ctx.history.ensure(rule, Math.floor(time / plan.interval), this.shard);
     }
     return this.#states.get(rule.name)?.has(curve) === true ? null : this.#ctx.history.ensureRecent(rule, time);
   }
 
-  /** Takes back the windows of `rule` the shard's last owner saved (at the rule's first point here, `bucket`'s). */
-  async #restoreWindows(rule: Rule, bucket: number): Promise<void> {
+  /** Takes back the windows of `rule` the shard's last owner saved (those of another algorithm are deleted). */
+  async #restoreWindows(rule: Rule): Promise<void> {
+    const key = this.#ctx.keys.detectionWindows(this.shard, rule.name);
     try {
-      const saved = savedWindows(await this.#ctx.redis.hgetallBuffer(this.#ctx.keys.detectionWindows(this.shard, rule.name)));
-      if (saved !== null) {
-        this.#ctx.history.restore(rule, this.shard, bucket, saved);
+      const saved = savedWindows(await this.#ctx.redis.hgetallBuffer(key));
+      if (saved !== null && this.#ctx.history.restore(rule, this.shard, saved)) {
+        this.#windowsAlgorithm.set(rule.name, saved.algorithm);
         this.#ctx.log.info({ shard: this.shard, rule: rule.name, curves: saved.curves.length }, 'past windows taken back from the last owner');
-      }
+      } else if (saved !== null) await this.#drop(key, []);
     } catch (err) {
       this.#ctx.log.warn({ shard: this.shard, rule: rule.name, err: (err as Error).message }, 'cannot read the saved past windows; they are loaded from the cluster');
     }
@@ -210,7 +231,10 @@ export class ShardProcessor {
     const gone = new Set([...this.#states.keys(), ...this.#windowsRestored].filter((rule) => !live.has(rule)));
     await this.#forget((rule) => gone.has(rule));
     for (const rule of gone) this.#windowsRestored.delete(rule);
-    if (gone.size > 0) await this.#ctx.redis.del(...[...gone].map((rule) => this.#ctx.keys.detectionWindows(this.shard, rule))).catch(() => undefined);
+    for (const rule of gone) {
+      this.#windowsAlgorithm.delete(rule);
+      await this.#drop(this.#ctx.keys.detectionWindows(this.shard, rule), []);
+    }
   }
 
   /** Forgets the curves `which` names, here and in Redis; returns how many. */
@@ -225,7 +249,7 @@ export class ShardProcessor {
       }
       if (curves.size === 0) this.#states.delete(rule);
     }
-    if (fields.length > 0) await this.#ctx.redis.hdel(this.#ctx.keys.detectionState(this.shard), ...fields).catch(() => undefined);
+    if (fields.length > 0) await this.#drop(this.#ctx.keys.detectionState(this.shard), fields);
     return fields.length;
   }
 
@@ -247,7 +271,7 @@ export class ShardProcessor {
       for (let ring = 0; ring < count; ring++) fields.push(ringField(ring, curve));
       rings.set(rule, fields);
     }
-    for (const [rule, fields] of rings) await this.#ctx.redis.hdel(this.#ctx.keys.detectionWindows(this.shard, rule), ...fields).catch(() => undefined);
+    for (const [rule, fields] of rings) await this.#drop(this.#ctx.keys.detectionWindows(this.shard, rule), fields);
     // (A state restored from a checkpoint written before curves had a last-seen time counts from now.)
     const forgotten = await this.#forget((_, state) => now - (state.seenAt ??= now) >= this.#ctx.idleCurveTtl);
     if (forgotten > 0) this.#ctx.log.info({ shard: this.shard, curves: forgotten }, 'idle curves forgotten');
@@ -262,21 +286,36 @@ export class ShardProcessor {
       const pairs: string[] = [];
       for (const [state, [rule, curve]] of this.#dirty) pairs.push(stateField(rule, curve), JSON.stringify(state));
       this.#dirty.clear();
-      saved = await this.#save(this.#ctx.keys.detectionState(this.shard), pairs);
+      saved = await this.#save(this.#ctx.keys.detectionState(this.shard), pairs, false);
     }
     for (const [rule, windows] of this.#ctx.history.changed(this.shard)) {
-      if (saved !== 1) break;
-      const pairs = windowsPairs(windows);
-      for (let at = 0; at < pairs.length && saved === 1; at += 2 * PAIRS_PER_SAVE) saved = await this.#save(this.#ctx.keys.detectionWindows(this.shard, rule), pairs.slice(at, at + 2 * PAIRS_PER_SAVE));
+      // Not saved (this time): the rings stay to be saved at the next checkpoint.
+      if (saved === 1) {
+        // A hash that may hold another algorithm's rings starts empty (its first part, in the same script).
+        const reset = this.#windowsAlgorithm.get(rule) !== windows.algorithm;
+        const pairs = windowsPairs(windows);
+        for (let at = 0; at < pairs.length && saved === 1; at += 2 * PAIRS_PER_SAVE) saved = await this.#save(this.#ctx.keys.detectionWindows(this.shard, rule), pairs.slice(at, at + 2 * PAIRS_PER_SAVE), reset && at === 0);
+        if (saved === 1) this.#windowsAlgorithm.set(rule, windows.algorithm);
+      }
+      if (saved !== 1) this.#ctx.history.unsaved(this.shard, rule, windows);
     }
     if (saved !== 1) this.#ctx.log.warn({ shard: this.shard, saved }, 'detection state not saved (lease lost or Redis away)');
     return saved === 1;
   }
 
-  /** Sets field/value `pairs` in hash `key` if this worker still holds the lease: 1 saved, 0 lease lost, −1 Redis away. */
-  async #save(key: string, pairs: (string | Buffer)[]): Promise<number> {
+  /** Sets field/value `pairs` in hash `key` (emptied first when `reset`) if this worker still holds the lease: 1 saved, 0 lease lost, −1 Redis away. */
+  async #save(key: string, pairs: (string | Buffer)[], reset: boolean): Promise<number> {
     const redis = this.#ctx.redis as RedisClient & SaveCommands;
-    return redis.irxDetectSave(this.#ctx.keys.detectionLease(this.shard), key, this.#token, ...pairs).catch(() => -1);
+    return redis.irxDetectSave(this.#ctx.keys.detectionLease(this.shard), key, this.#token, reset ? '1' : '0', ...pairs).catch(() => -1);
+  }
+
+  /** Deletes `fields` of hash `key` (none: the hash) if this worker still holds the lease. */
+  async #drop(key: string, fields: string[]): Promise<void> {
+    const redis = this.#ctx.redis as RedisClient & SaveCommands;
+    const lease = this.#ctx.keys.detectionLease(this.shard);
+    if (fields.length === 0) await redis.irxDetectDrop(lease, key, this.#token).catch(() => 0);
+    // (Lua's unpack takes a few thousand values at most.)
+    for (let at = 0; at < fields.length; at += PAIRS_PER_SAVE) await redis.irxDetectDrop(lease, key, this.#token, ...fields.slice(at, at + PAIRS_PER_SAVE)).catch(() => 0);
   }
 
   /** Stops taking batches (the one in progress finishes), saves, forgets the states. */
