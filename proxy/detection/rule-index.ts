@@ -1,7 +1,7 @@
 // The detection rules a proxy matches points against, indexed by database and measurement, each with
 // its compiled tag filter and field set. Rebuilt whenever the rules change.
 import { parseTagFilter, tagMatcher } from '../../config/rule-filter.js';
-import { algorithmKey, type Rule } from '../../config/rule-schema.js';
+import type { Rule } from '../../config/rule-schema.js';
 import { shardKey } from '../shard-key.js';
 import { seriesKey, shardOf } from './series-key.js';
 
@@ -23,8 +23,8 @@ export class RuleIndex {
   readonly #byDb = new Map<string, Map<string, CompiledRule[]>>();
   /** Shard keys (`db,measurement`) some rule looks at. */
   readonly #shardKeys = new Set<string>();
-  /** Enabled rules by name, and their algorithms as JSON (a curve's state is for one algorithm). */
-  readonly #byName = new Map<string, { rule: Rule; algorithm: string }>();
+  /** Enabled rules by name. */
+  readonly #byName = new Map<string, Rule>();
   readonly size: number;
 
   constructor(rules: readonly Rule[]) {
@@ -40,7 +40,7 @@ export class RuleIndex {
       list.push({ rule, matches: tagMatcher(parseTagFilter(rule.filter)), fields: new Set(rule.fields) });
       byMeasurement.set(rule.measurement, list);
       this.#shardKeys.add(shardKey(rule.db, rule.measurement));
-      this.#byName.set(rule.name, { rule, algorithm: algorithmKey(rule) });
+      this.#byName.set(rule.name, rule);
       size++;
     }
     this.size = size;
@@ -57,11 +57,7 @@ export class RuleIndex {
   }
 
   rule(name: string): Rule | undefined {
-    return this.#byName.get(name)?.rule;
-  }
-
-  algorithmOf(name: string): string | undefined {
-    return this.#byName.get(name)?.algorithm;
+    return this.#byName.get(name);
   }
 
   /** The curves the rules make of a series of `db` (the rules whose filter takes its tags, each field), over `shards` shards. */

@@ -118,6 +118,8 @@ export class CurveHistory {
   seenAt = Date.now();
   readonly today: BucketRing;
   readonly windows: readonly BucketRing[];
+  /** Today's ring, then the windows' (the order that numbers them in a checkpoint). */
+  readonly rings: readonly BucketRing[];
   readonly #plan: HistoryPlan;
 
   /** `prefetch`: buckets loaded ahead of need in each window. */
@@ -126,12 +128,9 @@ export class CurveHistory {
     this.#plan = plan;
     this.today = new BucketRing(plan.today);
     this.windows = plan.windows.map((w) => new BucketRing(w.before + w.after + 1 + prefetch));
+    this.rings = [this.today, ...this.windows];
   }
 
-  /** Today's ring, then the windows' (the order `ring` numbers them in a checkpoint). */
-  rings(): BucketRing[] {
-    return [this.today, ...this.windows];
-  }
 
   /** The windows for a point in `bucket` (which `today` holds already), or null when one is too sparse. */
   read(bucket: number): HistoryWindows | null {

@@ -201,7 +201,7 @@ export class HistoryLoader {
       const curves: { key: string; rings: (Buffer | null)[] }[] = [];
       for (const [key, curve] of history.curves) {
         if (curve.shard !== shard) continue;
-        const rings = curve.rings();
+        const rings = curve.rings;
         if (!rings.some((ring) => ring.changed)) continue;
         curves.push({ key, rings: rings.map((ring) => (ring.changed ? ring.encode() : null)) });
         for (const ring of rings) ring.changed = false;
@@ -228,7 +228,7 @@ export class HistoryLoader {
     let newest = -1;
     for (const { key, rings } of saved.curves) {
       const curve = this.curve(rule, key, shard);
-      for (const [i, ring] of curve.rings().entries()) {
+      for (const [i, ring] of curve.rings.entries()) {
         const data = rings[i];
         if (data !== null && data !== undefined && !ring.decode(data)) fits[i] = false;
         ring.changed = false;
@@ -251,7 +251,7 @@ export class HistoryLoader {
     history.loadedChanged.add(shard);
     for (const { key, rings } of windows.curves) {
       const curve = history.curves.get(key);
-      if (curve !== undefined) for (const [i, ring] of curve.rings().entries()) if (rings[i] !== null) ring.changed = true;
+      if (curve !== undefined) for (const [i, ring] of curve.rings.entries()) if (rings[i] !== null) ring.changed = true;
     }
   }
 
@@ -268,7 +268,7 @@ export class HistoryLoader {
       for (const [key, curve] of history.curves) {
         if (curve.shard !== shard || curve.seenAt >= cutoff) continue;
         history.curves.delete(key);
-        forgotten.push([name, key, curve.rings().length]);
+        forgotten.push([name, key, curve.rings.length]);
       }
     }
     return forgotten;

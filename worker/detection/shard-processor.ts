@@ -13,7 +13,7 @@ import type { RuleIndex } from '../../proxy/detection/rule-index.js';
 import type { RedisClient } from '../../proxy/redis.js';
 import type { RedisKeys } from '../../proxy/redis-keys.js';
 import type { AnomalySink } from './anomaly-sink.js';
-import type { HistoryLoader } from './history-loader.js';
+import type { HistoryLoader, SavedWindows } from './history-loader.js';
 import { ringField, savedWindows, windowsPairs } from './saved-windows.js';
 import type { DetectionPoint, PointReader } from './point-reader.js';
 import { judgeWithHistory, newSeriesState, observe, type Judgement, type SeriesState } from './series-detector.js';
@@ -73,10 +73,11 @@ export class ShardProcessor {
   readonly #dirty = new Map<SeriesState, [string, string]>();
   #worker: Worker<DetectionBatch> | null = null;
   #restored = false;
-  /** Rules whose saved windows were looked for here (taken back, or none). */
-  readonly #windowsRestored = new Set<string>();
-  /** The algorithm each rule's windows hash is known to hold (another, or none known: the next save empties it first). */
-  readonly #windowsAlgorithm = new Map<string, string>();
+  /**
+   * Rules whose saved windows were looked for here (or saved from here), with the algorithm their hash
+   * is known to hold (null: none known; a save for another algorithm, or with none known, empties it first).
+   */
+  readonly #windows = new Map<string, string | null>();
   /** Wall clock of the batch being judged (ms), and of the last sweep of idle curves. */
   #now = 0;
   #sweptAt = Date.now();
@@ -132,10 +133,14 @@ export class ShardProcessor {
     let judged = 0;
     for (const point of mine) {
       const rule = index.rule(point[0]);
+      if (rule === undefined) {
+        this.#ctx.counted('no-rule', 1);
+        continue;
+      }
       // A rule that compares with past days may need windows loaded from the cluster first, and a
       // streaming rule's curve without state starts from its last points there.
-      if (rule !== undefined) for (let loading = this.#loading(rule, point); loading !== null; loading = this.#loading(rule, point)) await loading;
-      if (this.#judge(index, point)) judged++;
+      for (let loading = this.#loading(rule, point); loading !== null; loading = this.#loading(rule, point)) await loading;
+      if (this.#judge(rule, point)) judged++;
     }
     this.#ctx.counted('judged', judged);
     await this.#ctx.sink.flush();
@@ -146,7 +151,7 @@ export class ShardProcessor {
   #loading(rule: Rule, [, curve, time]: DetectionPoint): Promise<void> | null {
     const plan = this.#ctx.history.planOf(rule);
     if (plan !== null) {
-      if (!this.#windowsRestored.has(rule.name)) return this.#restoreWindows(rule);
+      if (!this.#windows.has(rule.name)) return this.#restoreWindows(rule);
       return this.#ctx.history.ensure(rule, Math.floor(time / plan.interval), this.shard);
     }
     return this.#states.get(rule.name)?.has(curve) === true ? null : this.#ctx.history.ensureRecent(rule, time);
@@ -155,16 +160,17 @@ export class ShardProcessor {
   /** Takes back the windows of `rule` the shard's last owner saved (those of another algorithm are deleted). */
   async #restoreWindows(rule: Rule): Promise<void> {
     const key = this.#ctx.keys.detectionWindows(this.shard, rule.name);
+    let held: string | null = null;
     try {
       const saved = savedWindows(await this.#ctx.redis.hgetallBuffer(key));
       if (saved !== null && this.#ctx.history.restore(rule, this.shard, saved)) {
-        this.#windowsAlgorithm.set(rule.name, saved.algorithm);
+        held = saved.algorithm;
         this.#ctx.log.info({ shard: this.shard, rule: rule.name, curves: saved.curves.length }, 'past windows taken back from the last owner');
       } else if (saved !== null) await this.#drop(key, []);
     } catch (err) {
       this.#ctx.log.warn({ shard: this.shard, rule: rule.name, err: (err as Error).message }, 'cannot read the saved past windows; they are loaded from the cluster');
     }
-    this.#windowsRestored.add(rule.name);
+    this.#windows.set(rule.name, held);
   }
 
   /**
@@ -183,16 +189,11 @@ export class ShardProcessor {
     this.#dirty.set(state, [rule.name, curve]);
   }
 
-  /** Judges one point of one curve; false when it could not be (calibrating, or no such rule). */
-  #judge(index: RuleIndex, [ruleName, curve, time, value]: DetectionPoint): boolean {
-    const rule = index.rule(ruleName);
-    if (rule === undefined) {
-      this.#ctx.counted('no-rule', 1);
-      return false;
-    }
+  /** Judges one point of one curve of `rule`; false when it could not be (calibrating, or windows missing). */
+  #judge(rule: Rule, [ruleName, curve, time, value]: DetectionPoint): boolean {
     const curves = this.#curves(ruleName);
     let state = curves.get(curve);
-    if (state === undefined || state.algorithm !== index.algorithmOf(ruleName)) {
+    if (state === undefined || state.algorithm !== algorithmKey(rule)) {
       state = newSeriesState(rule);
       curves.set(curve, state);
     }
@@ -228,11 +229,10 @@ export class ShardProcessor {
 
   /** Forgets the states and saved windows of the rules not in `live`, here and in Redis. */
   async forgetRulesExcept(live: ReadonlySet<string>): Promise<void> {
-    const gone = new Set([...this.#states.keys(), ...this.#windowsRestored].filter((rule) => !live.has(rule)));
+    const gone = new Set([...this.#states.keys(), ...this.#windows.keys()].filter((rule) => !live.has(rule)));
     await this.#forget((rule) => gone.has(rule));
-    for (const rule of gone) this.#windowsRestored.delete(rule);
     for (const rule of gone) {
-      this.#windowsAlgorithm.delete(rule);
+      this.#windows.delete(rule);
       await this.#drop(this.#ctx.keys.detectionWindows(this.shard, rule), []);
     }
   }
@@ -281,26 +281,32 @@ export class ShardProcessor {
   async save(): Promise<boolean> {
     const now = Date.now();
     if (now - this.#sweptAt >= Math.min(this.#ctx.idleCurveTtl / 2, 60_000)) await this.#sweepIdle(now);
+    // What is taken to be saved is marked unchanged now (it may change while the save is under way);
+    // what a failed save leaves is marked changed again, for the next checkpoint.
     let saved = 1;
     if (this.#dirty.size > 0) {
-      const pairs: string[] = [];
-      for (const [state, [rule, curve]] of this.#dirty) pairs.push(stateField(rule, curve), JSON.stringify(state));
+      const taken = [...this.#dirty];
       this.#dirty.clear();
-      saved = await this.#save(this.#ctx.keys.detectionState(this.shard), pairs, false);
+      saved = await this.#save(this.#ctx.keys.detectionState(this.shard), taken.flatMap(([state, [rule, curve]]) => [stateField(rule, curve), JSON.stringify(state)]), false);
+      if (saved !== 1) for (const [state, names] of taken) if (this.#states.get(names[0])?.get(names[1]) === state && !this.#dirty.has(state)) this.#dirty.set(state, names);
     }
     for (const [rule, windows] of this.#ctx.history.changed(this.shard)) {
-      // Not saved (this time): the rings stay to be saved at the next checkpoint.
-      if (saved === 1) {
-        // A hash that may hold another algorithm's rings starts empty (its first part, in the same script).
-        const reset = this.#windowsAlgorithm.get(rule) !== windows.algorithm;
-        const pairs = windowsPairs(windows);
-        for (let at = 0; at < pairs.length && saved === 1; at += 2 * PAIRS_PER_SAVE) saved = await this.#save(this.#ctx.keys.detectionWindows(this.shard, rule), pairs.slice(at, at + 2 * PAIRS_PER_SAVE), reset && at === 0);
-        if (saved === 1) this.#windowsAlgorithm.set(rule, windows.algorithm);
-      }
+      if (saved === 1) saved = await this.#saveWindows(rule, windows);
       if (saved !== 1) this.#ctx.history.unsaved(this.shard, rule, windows);
     }
     if (saved !== 1) this.#ctx.log.warn({ shard: this.shard, saved }, 'detection state not saved (lease lost or Redis away)');
     return saved === 1;
+  }
+
+  /** Saves a rule's changed windows in parts; a hash that may hold another algorithm's rings is emptied by the first (in its script). */
+  async #saveWindows(rule: string, windows: SavedWindows): Promise<number> {
+    const key = this.#ctx.keys.detectionWindows(this.shard, rule);
+    const reset = this.#windows.get(rule) !== windows.algorithm;
+    const pairs = windowsPairs(windows);
+    let saved = 1;
+    for (let at = 0; at < pairs.length && saved === 1; at += 2 * PAIRS_PER_SAVE) saved = await this.#save(key, pairs.slice(at, at + 2 * PAIRS_PER_SAVE), reset && at === 0);
+    if (saved === 1) this.#windows.set(rule, windows.algorithm);
+    return saved;
   }
 
   /** Sets field/value `pairs` in hash `key` (emptied first when `reset`) if this worker still holds the lease: 1 saved, 0 lease lost, −1 Redis away. */
